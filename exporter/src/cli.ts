@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+/**
+ * The `upkeep` command. Exit codes: 0 success, 1 runtime failure, 2 invalid
+ * usage or configuration.
+ */
+import { parseArgs } from 'node:util';
+import { catalogOf, collectors } from './collectors/index.js';
+import { parseListenAddress } from './config/listenAddress.js';
+import { loadConfigFile } from './config/load.js';
+import { formatProblem } from './config/problems.js';
+import { startDemo } from './demo/index.js';
+import { startExporter } from './exporter.js';
+import { createLogger, isLogLevel, type Logger, type LogLevel } from './log.js';
+import { exitOnSignal } from './shutdown.js';
+import { VERSION } from './version.js';
+
+const USAGE = `Usage: upkeep [command] [options]
+
+Commands:
+  serve               Run the exporter (the default command). With neither
+                      --config nor UPKEEP_CONFIG it runs the embedded demo.
+  check-config FILE   Validate a configuration file; prints every problem with
+                      its field path and exits 2 if there is any.
+  demo                Run against an embedded PostgreSQL with a demo database
+                      and workload: real metrics with nothing to configure.
+
+Options:
+  -c, --config FILE   configuration file (default: $UPKEEP_CONFIG)
+  -l, --listen ADDR   listen address host:port (default: the config's listen,
+                      else 0.0.0.0:9854)
+      --log-level L   debug, info, warn or error (default: $UPKEEP_LOG_LEVEL,
+                      else the config's logLevel, else info)
+  -h, --help          show this help
+  -V, --version       print the version
+
+Exit codes: 0 success, 1 runtime failure, 2 invalid usage or configuration.
+`;
+
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+const COMMANDS = ['serve', 'check-config', 'demo', 'help'] as const;
+type Command = (typeof COMMANDS)[number];
+
+interface Invocation {
+  command: Command;
+  config?: string;
+  listen?: string;
+  logLevel?: LogLevel;
+  positionals: string[];
+  help: boolean;
+  version: boolean;
+}
+
+function parseInvocation(argv: string[]): Invocation {
+  const [first, ...rest] = argv;
+  const hasCommand = first !== undefined && !first.startsWith('-');
+  if (hasCommand && !(COMMANDS as readonly string[]).includes(first)) {
+    throw new UsageError(`unknown command "${first}"; commands: ${COMMANDS.join(', ')}`);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: hasCommand ? rest : argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        listen: { type: 'string', short: 'l' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const logLevel = values['log-level'] ?? process.env.UPKEEP_LOG_LEVEL;
+  if (logLevel !== undefined && !isLogLevel(logLevel)) {
+    throw new UsageError(`log level must be debug, info, warn or error, got "${logLevel}"`);
+  }
+  if (values.listen !== undefined) {
+    const listen = parseListenAddress(values.listen);
+    if (!listen.ok) throw new UsageError(`--listen ${listen.message}`);
+  }
+  return {
+    command: hasCommand ? (first as Command) : 'serve',
+    config: values.config,
+    listen: values.listen,
+    logLevel,
+    positionals,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}
+
+async function checkConfig(inv: Invocation): Promise<number> {
+  const file = inv.positionals[0] ?? inv.config;
+  if (file === undefined || inv.positionals.length > 1) {
+    throw new UsageError('check-config takes exactly one FILE');
+  }
+  const result = await loadConfigFile(file, { collectors: catalogOf(collectors) });
+  if (!result.ok) {
+    for (const problem of result.problems) process.stdout.write(`${formatProblem(problem, file)}\n`);
+    process.stdout.write(`${file}: invalid, ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}\n`);
+    return EXIT_USAGE;
+  }
+  for (const warning of result.warnings) process.stdout.write(`${file}: warning: ${warning}\n`);
+  const { config } = result;
+  process.stdout.write(
+    `${file}: valid (${config.postgres.length} postgres and ${config.redis.length} redis target(s), listen ${config.listen})\n`,
+  );
+  return 0;
+}
+
+async function serve(inv: Invocation): Promise<number> {
+  if (inv.positionals.length > 0) throw new UsageError(`unexpected argument "${inv.positionals[0]}"`);
+  const file = inv.config ?? process.env.UPKEEP_CONFIG;
+  if (inv.command === 'demo' || file === undefined) {
+    const log = createLogger({ level: inv.logLevel ?? 'info' });
+    if (inv.command !== 'demo') {
+      log.warn('config.none', { note: 'neither --config nor UPKEEP_CONFIG is set: starting the embedded demo' });
+    }
+    return runUntilSignal(log, async () => {
+      const demo = await startDemo({ listen: inv.listen, logLevel: inv.logLevel ?? 'info', log });
+      process.stderr.write(
+        `\nUpkeep demo is running: metrics at ${demo.exporter.url}/metrics (embedded PostgreSQL, database "shop").\nPress Ctrl-C to stop.\n\n`,
+      );
+      return () => demo.close();
+    });
+  }
+
+  const result = await loadConfigFile(file, { collectors: catalogOf(collectors) });
+  if (!result.ok) {
+    for (const problem of result.problems) process.stderr.write(`${formatProblem(problem, file)}\n`);
+    process.stderr.write(`${file}: invalid configuration, ${result.problems.length} problem(s); nothing started\n`);
+    return EXIT_USAGE;
+  }
+  const config = { ...result.config, listen: inv.listen ?? result.config.listen };
+  const log = createLogger({ level: inv.logLevel ?? config.logLevel });
+  for (const warning of result.warnings) log.warn('config.warning', { file, message: warning });
+  return runUntilSignal(log, async () => {
+    const exporter = await startExporter({ config, log });
+    return () => exporter.close();
+  });
+}
+
+/** Starts something long-running; the returned promise settles only on failure to start. */
+async function runUntilSignal(log: Logger, start: () => Promise<() => Promise<void>>): Promise<number> {
+  let close: () => Promise<void>;
+  try {
+    close = await start();
+  } catch (err) {
+    log.error('startup.failed', { error: err });
+    return EXIT_RUNTIME;
+  }
+  exitOnSignal(close, log);
+  return new Promise<number>(() => {
+    // Runs until a signal; exitOnSignal ends the process.
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let inv: Invocation;
+  try {
+    inv = parseInvocation(argv);
+    if (inv.help || inv.command === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (inv.version) {
+      process.stdout.write(`upkeep ${VERSION}\n`);
+      return 0;
+    }
+    return inv.command === 'check-config' ? await checkConfig(inv) : await serve(inv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`upkeep: ${err.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`upkeep: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = EXIT_RUNTIME;
+  },
+);

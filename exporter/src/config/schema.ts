@@ -1,0 +1,314 @@
+/**
+ * The configuration file's shape. It is part of Upkeep's interface: README.md
+ * documents every field here, and check-config reports every problem with the
+ * path of the field that has it.
+ *
+ * Secrets are referenced, never required inline: `dsnEnv` / `dsnFile`,
+ * `urlEnv` / `urlFile`, `tokenEnv` / `tokenFile`. They are resolved by
+ * `load.ts` after the shape is valid.
+ */
+import { z } from 'zod';
+import { validateDetailed as validateCron } from 'node-cron';
+import { LOG_LEVELS } from '../log.js';
+import { parseListenAddress } from './listenAddress.js';
+import { closestMatch } from './suggest.js';
+
+/** What the validator needs to know about the collectors that exist. */
+export interface CollectorCatalogEntry {
+  name: string;
+  mode: 'live' | 'scheduled';
+}
+
+export const DEFAULT_LISTEN = '0.0.0.0:9854';
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const ENV_VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const name = z
+  .string()
+  .regex(NAME_PATTERN, 'must start with a letter or digit and use only letters, digits, "_", "." and "-" (at most 63 characters)');
+
+const envVarName = z.string().regex(ENV_VAR_PATTERN, 'must be an environment variable name such as UPKEEP_MAIN_DSN');
+const filePath = z.string().min(1, 'must not be empty');
+
+const seconds = (fallback: number, max: number) =>
+  z.number().positive('must be greater than 0').max(max, `must be at most ${max}`).default(fallback);
+
+const regexSource = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(err as Error).message}` });
+  }
+});
+
+const cronExpression = z.string().superRefine((expr, ctx) => {
+  const result = validateCron(expr);
+  if (!result.valid) {
+    const detail = result.errors.map((e) => e.message).join('; ');
+    ctx.addIssue({ code: 'custom', message: `is not a valid cron expression (${detail || 'unparsable'})` });
+  }
+});
+
+const listen = z.string().superRefine((value, ctx) => {
+  const parsed = parseListenAddress(value);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+});
+
+/** Exactly one of the inline value and its `*Env` / `*File` references. */
+function exactlyOne(fields: readonly string[]) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const present = fields.filter((f) => value[f] !== undefined);
+    if (present.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          present.length === 0
+            ? `needs one of ${fields.join(', ')}`
+            : `has ${present.join(' and ')}: give exactly one of ${fields.join(', ')}`,
+      });
+    }
+  };
+}
+
+const databaseFilter = z
+  .strictObject({
+    include: z.array(regexSource).min(1, 'needs at least one pattern').default(['.*']),
+    exclude: z.array(regexSource).default(['^template']),
+  })
+  .prefault({});
+
+const postgresTarget = z
+  .strictObject({
+    name,
+    dsn: z.string().min(1).optional(),
+    dsnEnv: envVarName.optional(),
+    dsnFile: filePath.optional(),
+    databases: databaseFilter,
+    statementTimeoutSeconds: seconds(5, 3600),
+    lockTimeoutSeconds: seconds(1, 3600),
+    connectTimeoutSeconds: seconds(5, 300),
+    maxConnections: z.number().int('must be a whole number').min(1).max(50).default(3),
+  })
+  .superRefine(exactlyOne(['dsn', 'dsnEnv', 'dsnFile']));
+
+const redisTarget = z
+  .strictObject({
+    name,
+    url: z.string().min(1).optional(),
+    urlEnv: envVarName.optional(),
+    urlFile: filePath.optional(),
+    connectTimeoutSeconds: seconds(5, 300),
+  })
+  .superRefine(exactlyOne(['url', 'urlEnv', 'urlFile']));
+
+const tlsEndpoint = z.strictObject({
+  name,
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  protocol: z.enum(['tls', 'postgres']).default('tls'),
+  servername: z.string().min(1).optional(),
+});
+
+const certificateFiles = z.strictObject({
+  name,
+  paths: z.array(z.string().min(1)).min(1, 'needs at least one path or glob'),
+});
+
+const certificates = z
+  .strictObject({
+    endpoints: z.array(tlsEndpoint).default([]),
+    files: z.array(certificateFiles).default([]),
+  })
+  .prefault({});
+
+const disk = z.strictObject({
+  name,
+  path: z.string().startsWith('/', 'must be an absolute path'),
+});
+
+const backupSource = z
+  .strictObject({
+    name,
+    target: name,
+    kind: z.enum(['dump-dir', 'pgbackrest', 'walg']),
+    path: z.string().startsWith('/', 'must be an absolute path').optional(),
+    stanza: z.string().min(1).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.kind === 'dump-dir' && b.path === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required for kind dump-dir' });
+    }
+    if (b.kind === 'pgbackrest' && b.stanza === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stanza'], message: 'is required for kind pgbackrest' });
+    }
+    if (b.kind !== 'dump-dir' && b.path !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: `only applies to kind dump-dir, not ${b.kind}` });
+    }
+    if (b.kind !== 'pgbackrest' && b.stanza !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stanza'], message: `only applies to kind pgbackrest, not ${b.kind}` });
+    }
+  });
+
+const secretDsn = z
+  .strictObject({
+    dsn: z.string().min(1).optional(),
+    dsnEnv: envVarName.optional(),
+    dsnFile: filePath.optional(),
+  })
+  .superRefine(exactlyOne(['dsn', 'dsnEnv', 'dsnFile']));
+
+const apiToken = z
+  .strictObject({
+    name,
+    tokenEnv: envVarName.optional(),
+    tokenFile: filePath.optional(),
+    role: z.enum(['viewer', 'operator', 'admin']),
+  })
+  .superRefine(exactlyOne(['tokenEnv', 'tokenFile']));
+
+const auth = z.strictObject({ tokens: z.array(apiToken).default([]) }).prefault({});
+
+const schedule = z.strictObject({
+  name,
+  action: z.string().min(1),
+  target: name,
+  cron: cronExpression,
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+const alertmanager = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+});
+
+const collectorSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  schedule: cronExpression.optional(),
+  timeoutSeconds: z.number().positive('must be greater than 0').max(86_400).optional(),
+});
+
+/** Names are the `target` label, the API's target id and what schedules point at: one namespace. */
+function checkUniqueNames(items: readonly { name: string }[], path: (string | number)[], what: string, ctx: z.RefinementCtx) {
+  const seen = new Map<string, number>();
+  items.forEach((item, index) => {
+    const first = seen.get(item.name);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, index, 'name'],
+        message: `"${item.name}" is already the name of ${what} ${path.join('.')}[${first}]`,
+      });
+    } else {
+      seen.set(item.name, index);
+    }
+  });
+}
+
+export function configSchema(collectors: readonly CollectorCatalogEntry[]) {
+  const collectorByName = new Map(collectors.map((c) => [c.name, c]));
+
+  return z
+    .strictObject({
+      listen: listen.default(DEFAULT_LISTEN),
+      logLevel: z.enum(LOG_LEVELS).default('info'),
+      postgres: z.array(postgresTarget).default([]),
+      redis: z.array(redisTarget).default([]),
+      certificates,
+      disks: z.array(disk).default([]),
+      backups: z.array(backupSource).default([]),
+      state: secretDsn.optional(),
+      auth,
+      schedules: z.array(schedule).default([]),
+      alertmanager: alertmanager.optional(),
+      collectors: z.record(z.string(), collectorSettings).default({}),
+    })
+    .superRefine((cfg, ctx) => {
+      const targets = [
+        ...cfg.postgres.map((t, i) => ({ name: t.name, path: ['postgres', i] })),
+        ...cfg.redis.map((t, i) => ({ name: t.name, path: ['redis', i] })),
+      ];
+      const targetByName = new Map<string, (string | number)[]>();
+      for (const t of targets) {
+        const first = targetByName.get(t.name);
+        if (first) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...t.path, 'name'],
+            message: `"${t.name}" is already the name of target ${first[0]}[${first[1]}]; target names must be unique across postgres and redis`,
+          });
+        } else {
+          targetByName.set(t.name, t.path);
+        }
+      }
+      checkUniqueNames(cfg.certificates.endpoints, ['certificates', 'endpoints'], 'endpoint', ctx);
+      checkUniqueNames(cfg.certificates.files, ['certificates', 'files'], 'file source', ctx);
+      checkUniqueNames(cfg.disks, ['disks'], 'disk', ctx);
+      checkUniqueNames(cfg.backups, ['backups'], 'backup source', ctx);
+      checkUniqueNames(cfg.auth.tokens, ['auth', 'tokens'], 'token', ctx);
+      checkUniqueNames(cfg.schedules, ['schedules'], 'schedule', ctx);
+
+      const postgresNames = cfg.postgres.map((t) => t.name);
+      cfg.backups.forEach((b, i) => {
+        if (!postgresNames.includes(b.target)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['backups', i, 'target'],
+            message: unknownReference(b.target, postgresNames, 'postgres target'),
+          });
+        }
+      });
+      const targetNames = [...targetByName.keys()];
+      cfg.schedules.forEach((s, i) => {
+        if (!targetByName.has(s.target)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', i, 'target'],
+            message: unknownReference(s.target, targetNames, 'target'),
+          });
+        }
+      });
+
+      for (const [collectorName, settings] of Object.entries(cfg.collectors)) {
+        const known = collectorByName.get(collectorName);
+        if (!known) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['collectors', collectorName],
+            message: unknownReference(collectorName, [...collectorByName.keys()], 'collector'),
+          });
+          continue;
+        }
+        if (known.mode === 'live') {
+          for (const field of ['schedule', 'timeoutSeconds'] as const) {
+            if (settings[field] !== undefined) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['collectors', collectorName, field],
+                message: `does not apply: ${collectorName} is a live collector and runs on every scrape within the scrape timeout`,
+              });
+            }
+          }
+        }
+      }
+
+      const monitored =
+        cfg.postgres.length + cfg.redis.length + cfg.certificates.endpoints.length + cfg.certificates.files.length + cfg.disks.length;
+      if (monitored === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: 'nothing to monitor: configure at least one of postgres, redis, certificates or disks',
+        });
+      }
+    });
+}
+
+export type ConfigInput = z.input<ReturnType<typeof configSchema>>;
+export type ParsedConfig = z.output<ReturnType<typeof configSchema>>;
+
+
+function unknownReference(value: string, known: readonly string[], what: string): string {
+  if (known.length === 0) return `refers to ${what} "${value}", but none is configured`;
+  const suggestion = closestMatch(value, known);
+  return `refers to unknown ${what} "${value}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${known.join(', ')}`;
+}

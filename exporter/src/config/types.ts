@@ -1,0 +1,35 @@
+/** The configuration after validation and secret resolution: what the running exporter reads. */
+import type { ParsedConfig } from './schema.js';
+
+type Parsed<K extends keyof ParsedConfig> = ParsedConfig[K];
+type Item<T> = T extends readonly (infer I)[] ? I : never;
+
+export type PostgresTargetConfig = Omit<Item<Parsed<'postgres'>>, 'dsn' | 'dsnEnv' | 'dsnFile'> & {
+  /** Resolved connection string. Contains credentials: never log it (see redactDsn). */
+  dsn: string;
+};
+
+export type RedisTargetConfig = Omit<Item<Parsed<'redis'>>, 'url' | 'urlEnv' | 'urlFile'> & {
+  /** Resolved URL. May contain a password: never log it. */
+  url: string;
+};
+
+export type ApiTokenConfig = Omit<Item<Parsed<'auth'>['tokens']>, 'tokenEnv' | 'tokenFile'> & { token: string };
+
+export type Config = Omit<ParsedConfig, 'postgres' | 'redis' | 'auth' | 'state'> & {
+  postgres: PostgresTargetConfig[];
+  redis: RedisTargetConfig[];
+  auth: { tokens: ApiTokenConfig[] };
+  state: { dsn: string } | undefined;
+};
+
+/** A connection string safe to print: the password is replaced. */
+export function redactDsn(dsn: string): string {
+  try {
+    const url = new URL(dsn);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparsable connection string)';
+  }
+}

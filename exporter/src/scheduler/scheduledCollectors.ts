@@ -1,0 +1,149 @@
+/**
+ * Expensive collectors (bloat estimates, backup repository listings, TLS
+ * probes) run off the scrape path: once at start-up, then on a node-cron
+ * schedule, each run under a hard timeout. Scrapes serve the last good
+ * result, say so in HELP, and export when it was taken.
+ */
+import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
+import type { Config } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { MetricFamily, SampleSet } from '../metrics/family.js';
+import type { TargetSet } from '../targets/index.js';
+import { FailureLog, emitCollectorHealth, pairsFor, type CollectorTargetPair } from '../collectors/runCollector.js';
+import type { Collector, ScheduledCollector } from '../collectors/types.js';
+
+interface PairState {
+  pair: CollectorTargetPair;
+  schedule: string;
+  timeoutMs: number;
+  /** Samples of the last successful run: kept through later failures. */
+  lastGood: SampleSet | undefined;
+  lastOk: boolean | undefined;
+  lastDurationSeconds: number;
+  lastSuccess: number;
+  running: Promise<void> | undefined;
+}
+
+export class ScheduledCollectors {
+  private readonly states: PairState[] = [];
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly cachedFamilies = new WeakMap<MetricFamily, MetricFamily>();
+  private readonly failures: FailureLog;
+  private stopped = false;
+
+  constructor(
+    collectors: readonly Collector[],
+    targets: TargetSet,
+    settings: Config['collectors'],
+    private readonly log: Logger,
+  ) {
+    this.failures = new FailureLog(log);
+    for (const collector of collectors) {
+      if (collector.mode !== 'scheduled') continue;
+      const schedule = settings[collector.name]?.schedule ?? collector.defaultSchedule;
+      const timeoutMs = (settings[collector.name]?.timeoutSeconds ?? collector.defaultTimeoutSeconds) * 1000;
+      for (const pair of pairsFor(collector, targets)) {
+        this.states.push({ pair, schedule, timeoutMs, lastGood: undefined, lastOk: undefined, lastDurationSeconds: 0, lastSuccess: 0, running: undefined });
+      }
+    }
+  }
+
+  /**
+   * Runs every scheduled collector once and installs the cron tasks.
+   * Resolves when the first runs have finished (successfully or not).
+   */
+  start(): Promise<void> {
+    const bySchedule = new Map<string, PairState[]>();
+    for (const state of this.states) {
+      const key = `${state.pair.collector.name}\u0000${state.schedule}`;
+      bySchedule.set(key, [...(bySchedule.get(key) ?? []), state]);
+    }
+    for (const group of bySchedule.values()) {
+      const first = group[0]!;
+      const task = cron.schedule(
+        first.schedule,
+        () => Promise.all(group.map((s) => this.runOnce(s))),
+        { name: `collector:${first.pair.collector.name}`, noOverlap: true, logger: cronLogger(this.log) },
+      );
+      this.tasks.push(task);
+    }
+    return Promise.all(this.states.map((s) => this.runOnce(s))).then(() => undefined);
+  }
+
+  /**
+   * Refreshes a collector now (all its targets, or one), e.g. after a
+   * maintenance job changed what it measures. Joins a run already under way.
+   */
+  refresh(collectorName: string, targetName?: string): Promise<void> {
+    const matching = this.states.filter(
+      (s) => s.pair.collector.name === collectorName && (targetName === undefined || s.pair.target.name === targetName),
+    );
+    return Promise.all(matching.map((s) => this.runOnce(s))).then(() => undefined);
+  }
+
+  /** Adds the cached results and their health series to a scrape. */
+  emitInto(out: SampleSet): void {
+    for (const state of this.states) {
+      // Before the first run finishes there is nothing true to say yet.
+      if (state.lastOk === undefined) continue;
+      if (state.lastGood) out.addAll(state.lastGood, (f) => this.cachedFamily(f, state));
+      emitCollectorHealth(out, state.pair.collector.name, state.pair.target.name, {
+        ok: state.lastOk,
+        durationSeconds: state.lastDurationSeconds,
+        lastSuccess: state.lastSuccess,
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const task of this.tasks) await Promise.resolve(task.destroy());
+    this.tasks.length = 0;
+  }
+
+  private runOnce(state: PairState): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    state.running ??= this.execute(state).finally(() => {
+      state.running = undefined;
+    });
+    return state.running;
+  }
+
+  private async execute(state: PairState): Promise<void> {
+    const { collector, target } = state.pair;
+    const log = this.log.child({ collector: collector.name, target: target.name });
+    const run = await state.pair.run(state.timeoutMs, log);
+    state.lastOk = run.ok;
+    state.lastDurationSeconds = run.durationSeconds;
+    if (run.ok) {
+      state.lastGood = run.samples;
+      state.lastSuccess = run.finishedAt;
+      log.debug('collector.refreshed', { durationSeconds: run.durationSeconds, series: run.samples.seriesCount });
+    }
+    this.failures.record(collector.name, target.name, run.ok ? undefined : run.error);
+  }
+
+  /** The family with HELP saying the values are cached and how they are refreshed. */
+  private cachedFamily(family: MetricFamily, state: PairState): MetricFamily {
+    let cached = this.cachedFamilies.get(family);
+    if (!cached) {
+      const collector = state.pair.collector as ScheduledCollector;
+      cached = {
+        ...family,
+        help: `${family.help} Cached: refreshed by the ${collector.name} collector on schedule "${state.schedule}"; see upkeep_collector_last_success_timestamp_seconds.`,
+      };
+      this.cachedFamilies.set(family, cached);
+    }
+    return cached;
+  }
+}
+
+/** node-cron's own messages (missed runs, overlaps) as structured log lines. */
+function cronLogger(log: Logger): CronLogger {
+  return {
+    debug: (message) => log.debug('cron.message', { message: String(message) }),
+    info: (message) => log.debug('cron.message', { message }),
+    warn: (message) => log.warn('cron.message', { message }),
+    error: (message) => log.error('cron.message', { message: String(message) }),
+  };
+}

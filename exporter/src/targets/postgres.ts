@@ -1,0 +1,93 @@
+/**
+ * A monitored PostgreSQL server: one small connection pool, server-side
+ * timeouts on every connection, and what the server is (version, primary or
+ * standby), refreshed by the probe at the start of every scrape.
+ */
+import pg from 'pg';
+import type { PostgresTargetConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import { gauge, type SampleSet } from '../metrics/family.js';
+import type { Target } from './target.js';
+
+export const postgresInfo = gauge(
+  'upkeep_postgres_info',
+  'PostgreSQL server of the target as of this scrape: version and role (primary or standby); the value is always 1.',
+  ['target', 'server_version', 'role'],
+);
+
+/** Shows up in pg_stat_activity so a DBA can tell (and filter) the exporter's own sessions. */
+export const APPLICATION_NAME = 'upkeep';
+
+export type PostgresRole = 'primary' | 'standby';
+
+export interface PostgresServerInfo {
+  /** `server_version_num`, e.g. 150004: collectors branch on it for version differences. */
+  versionNum: number;
+  version: string;
+  role: PostgresRole;
+}
+
+export class PostgresTarget implements Target {
+  readonly kind = 'postgres' as const;
+  readonly name: string;
+  private readonly pool: pg.Pool;
+  private serverInfo: PostgresServerInfo | undefined;
+
+  constructor(
+    readonly config: PostgresTargetConfig,
+    private readonly log: Logger,
+  ) {
+    this.name = config.name;
+    this.pool = new pg.Pool({
+      connectionString: config.dsn,
+      application_name: APPLICATION_NAME,
+      // Sent as startup parameters, so the server enforces them even if this
+      // process stalls; a client-side timeout alone would leave the query running.
+      statement_timeout: Math.round(config.statementTimeoutSeconds * 1000),
+      lock_timeout: Math.round(config.lockTimeoutSeconds * 1000),
+      idle_in_transaction_session_timeout: 60_000,
+      connectionTimeoutMillis: Math.round(config.connectTimeoutSeconds * 1000),
+      max: config.maxConnections,
+      idleTimeoutMillis: 60_000,
+      keepAlive: true,
+    });
+    // An idle pooled connection dies when the server restarts. Without a
+    // listener that error would crash the process; the next query reconnects.
+    this.pool.on('error', (err) => {
+      this.log.warn('postgres.connection_lost', { target: this.name, error: err });
+    });
+  }
+
+  /** The server as of the last successful probe; undefined before one succeeded. */
+  get info(): PostgresServerInfo | undefined {
+    return this.serverInfo;
+  }
+
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(text, values);
+  }
+
+  async probe(): Promise<void> {
+    const { rows } = await this.query<{ version_num: number; version: string; in_recovery: boolean }>(
+      `SELECT current_setting('server_version_num')::int AS version_num,
+              current_setting('server_version') AS version,
+              pg_is_in_recovery() AS in_recovery`,
+    );
+    const row = rows[0];
+    if (!row) throw new Error('probe query returned no row');
+    this.serverInfo = { versionNum: row.version_num, version: row.version, role: row.in_recovery ? 'standby' : 'primary' };
+  }
+
+  emitInfo(samples: SampleSet): void {
+    if (!this.serverInfo) return;
+    samples.add(postgresInfo, { target: this.name, server_version: this.serverInfo.version, role: this.serverInfo.role }, 1);
+  }
+
+  describe(): Record<string, unknown> {
+    return this.serverInfo ? { serverVersion: this.serverInfo.version, role: this.serverInfo.role } : {};
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
