@@ -78,7 +78,7 @@ function parseInvocation(argv: string[]): Invocation {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  const logLevel = values['log-level'] ?? process.env.UPKEEP_LOG_LEVEL;
+  const logLevel = values['log-level'] ?? (process.env.UPKEEP_LOG_LEVEL || undefined);
   if (logLevel !== undefined && !isLogLevel(logLevel)) {
     throw new UsageError(`log level must be debug, info, warn or error, got "${logLevel}"`);
   }
@@ -118,7 +118,8 @@ async function checkConfig(inv: Invocation): Promise<number> {
 
 async function serve(inv: Invocation): Promise<number> {
   if (inv.positionals.length > 0) throw new UsageError(`unexpected argument "${inv.positionals[0]}"`);
-  const file = inv.config ?? process.env.UPKEEP_CONFIG;
+  // An empty UPKEEP_CONFIG counts as unset (as in `UPKEEP_CONFIG= npm start`).
+  const file = inv.config ?? (process.env.UPKEEP_CONFIG || undefined);
   if (inv.command === 'demo' || file === undefined) {
     const log = createLogger({ level: inv.logLevel ?? 'info' });
     if (inv.command !== 'demo') {

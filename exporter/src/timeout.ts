@@ -14,15 +14,20 @@ export class TimeoutError extends Error {
  */
 export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout?: (error: TimeoutError) => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let timedOut: TimeoutError | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new TimeoutError(ms);
-      onTimeout?.(error);
-      reject(error);
+      timedOut = new TimeoutError(ms);
+      reject(timedOut);
+      onTimeout?.(timedOut);
     }, Math.max(0, ms));
   });
   try {
-    return await Promise.race([work, deadline]);
+    const result = await Promise.race([work, deadline]);
+    // Work that stops when aborted may settle in the same tick as the
+    // deadline; it still ran out of time.
+    if (timedOut) throw timedOut;
+    return result;
   } finally {
     clearTimeout(timer);
   }

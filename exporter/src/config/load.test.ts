@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, loadConfigText, MIN_TOKEN_LENGTH } from './load.js';
 import type { CollectorCatalogEntry } from './schema.js';
 
@@ -55,6 +55,11 @@ async function problemsOf(text: string, extraEnv: NodeJS.ProcessEnv = {}) {
   if (result.ok) throw new Error('expected the configuration to be invalid');
   return result.problems;
 }
+
+const temporaryDirectories: string[] = [];
+afterAll(async () => {
+  await Promise.all(temporaryDirectories.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 describe('configuration loading', () => {
   it('accepts the example from the design document and applies defaults', async () => {
@@ -123,6 +128,7 @@ auth:
 
   it('resolves secrets from the environment and from files, and says which one is missing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'upkeep-config-test-'));
+    temporaryDirectories.push(dir);
     await writeFile(join(dir, 'dsn'), 'postgresql://reader:secret@db/postgres\n');
     const ok = await load(`postgres:
   - { name: a, dsnEnv: MAIN_DSN }

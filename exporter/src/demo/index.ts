@@ -53,6 +53,7 @@ export async function startDemo({ listen = DEFAULT_LISTEN, logLevel, log }: Demo
       metrics: `${exporter.url}/metrics`,
       postgres: `${cluster.host}:${cluster.port}`,
       database: 'shop',
+      dataDirectory: cluster.dataDirectory,
     });
     return { exporter, close: closeAll };
   } catch (err) {

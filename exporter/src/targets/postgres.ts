@@ -7,7 +7,10 @@ import pg from 'pg';
 import type { PostgresTargetConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { gauge, type SampleSet } from '../metrics/family.js';
+import { withTimeout } from '../timeout.js';
 import type { Target } from './target.js';
+
+const CLOSE_TIMEOUT_MS = 2000;
 
 export const postgresInfo = gauge(
   'upkeep_postgres_info',
@@ -88,6 +91,11 @@ export class PostgresTarget implements Target {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    // end() waits for every client, including a connection attempt to a
+    // server that never answers (up to connectTimeoutSeconds): do not let
+    // that hold up shutdown.
+    await withTimeout(this.pool.end(), CLOSE_TIMEOUT_MS).catch((error: unknown) =>
+      this.log.warn('postgres.close_slow', { target: this.name, error }),
+    );
   }
 }

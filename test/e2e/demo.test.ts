@@ -1,0 +1,68 @@
+/**
+ * The newcomer's path: `npm start` with no configuration runs the embedded
+ * demo, serves real metrics, and Ctrl-C leaves nothing running.
+ */
+import { access } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { blocksHit } from '../../exporter/src/collectors/pgDatabase.js';
+import { freePort } from '../../exporter/src/freePort.js';
+import { collectorSuccess, targetUp } from '../../exporter/src/metrics/exporterFamilies.js';
+import { RunningCommand } from '../harness/cli.js';
+import { eventually, promtoolCheckMetrics, scrape } from '../harness/index.js';
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+let demo: RunningCommand | undefined;
+afterEach(() => {
+  demo?.kill();
+  demo = undefined;
+});
+
+describe('npm start with no configuration', () => {
+  it('runs the embedded demo with real metrics, and Ctrl-C stops everything', async () => {
+    const port = await freePort();
+    demo = RunningCommand.spawn('npm', ['start', '--silent', '--', '--listen', `127.0.0.1:${port}`], { UPKEEP_CONFIG: '' });
+    const ready = await demo.waitForEvent('demo.ready', 90_000);
+    expect(ready.metrics).toBe(`http://127.0.0.1:${port}/metrics`);
+    expect(demo.stderr).toContain(`Upkeep demo is running: metrics at http://127.0.0.1:${port}/metrics`);
+
+    const base = `http://127.0.0.1:${port}`;
+    const { status, text, metrics } = await scrape(base);
+    expect(status).toBe(200);
+    expect(metrics.value(targetUp.name, { kind: 'postgres', target: 'demo' })).toBe(1);
+    expect(metrics.value(collectorSuccess.name, { collector: 'pg_database', target: 'demo' })).toBe(1);
+    expect(metrics.value(blocksHit.name, { target: 'demo', datname: 'shop' })).toBeGreaterThan(0);
+    expect(await promtoolCheckMetrics(text)).toEqual({ code: 0, output: '' });
+
+    // The workload keeps the shop database busy.
+    const hitsAtStart = metrics.value(blocksHit.name, { target: 'demo', datname: 'shop' });
+    await eventually(
+      async () => (await scrape(base)).metrics.value(blocksHit.name, { target: 'demo', datname: 'shop' }) > hitsAtStart,
+      'the demo workload to read blocks',
+    );
+
+    const [host = '', postgresPort = ''] = String(ready.postgres).split(':');
+    expect(await accepts(host, Number(postgresPort))).toBe(true);
+
+    // A terminal's Ctrl-C: SIGINT to the whole process group (npm, node and the embedded server).
+    const exit = await demo.interrupt('SIGINT', 30_000);
+    expect(exit.code === 0 || exit.signal === 'SIGINT').toBe(true);
+    await eventually(async () => !(await accepts(host, Number(postgresPort))), 'the embedded PostgreSQL to stop', 15_000);
+    await eventually(
+      () => access(String(ready.dataDirectory)).then(() => false, () => true),
+      'the demo data directory to be removed',
+      15_000,
+    );
+    expect(await accepts('127.0.0.1', port)).toBe(false);
+  });
+});

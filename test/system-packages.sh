@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite runs (real servers, not mocks),
+# when they are missing. Debian/Ubuntu; needs root or sudo only if something
+# is missing. Run by `npm run test:all`.
+set -euo pipefail
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if [ -z "${PG_BIN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  missing+=(postgresql)
+fi
+have redis-server || missing+=(redis-server)
+have promtool || missing+=(prometheus)
+have prometheus-alertmanager || have alertmanager || missing+=(prometheus-alertmanager)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+
+if ! have apt-get; then
+  echo "system packages missing: ${missing[*]}; install them with your package manager" >&2
+  exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if have sudo; then sudo=(sudo); else
+    echo "system packages missing: ${missing[*]}; run as root or install sudo" >&2
+    exit 1
+  fi
+fi
+
+echo "system packages: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
