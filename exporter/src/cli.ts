@@ -118,6 +118,9 @@ async function checkConfig(inv: Invocation): Promise<number> {
 
 async function serve(inv: Invocation): Promise<number> {
   if (inv.positionals.length > 0) throw new UsageError(`unexpected argument "${inv.positionals[0]}"`);
+  if (inv.command === 'demo' && inv.config !== undefined) {
+    throw new UsageError('demo runs its own embedded PostgreSQL and takes no --config; use serve --config FILE');
+  }
   // An empty UPKEEP_CONFIG counts as unset (as in `UPKEEP_CONFIG= npm start`).
   const file = inv.config ?? (process.env.UPKEEP_CONFIG || undefined);
   if (inv.command === 'demo' || file === undefined) {

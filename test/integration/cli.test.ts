@@ -45,6 +45,9 @@ describe('upkeep --help and --version', () => {
     const option = await runCli(['serve', '--confg', 'x.yml']);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("Unknown option '--confg'");
+    const demo = await runCli(['demo', '--config', 'x.yml']);
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toContain('demo runs its own embedded PostgreSQL and takes no --config');
     const listen = await runCli(['serve', '--listen', 'nine']);
     expect(listen.code).toBe(2);
     expect(listen.stderr).toContain('--listen must be host:port');

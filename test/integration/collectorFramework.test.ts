@@ -125,6 +125,27 @@ describe('live collectors', () => {
     expect(exporter.captured.events('collector.failed')[0]).toMatchObject({ collector: 'test_hangs', timeout: true });
   });
 
+  it('concurrent scrapes share one collection instead of querying once each', async () => {
+    let runs = 0;
+    const counting = liveCollector({
+      name: 'test_counting',
+      description: 'Counts its runs.',
+      mode: 'live',
+      targetKind: 'postgres',
+      families: [],
+      async collect({ target }) {
+        runs++;
+        await target.query('SELECT pg_sleep(0.2)');
+      },
+    });
+    exporter = await startTestExporter(primaryTarget(), { collectors: [counting] });
+    const scrapes = await Promise.all(Array.from({ length: 10 }, () => exporter!.scrape()));
+    expect(scrapes.every((s) => s.status === 200)).toBe(true);
+    expect(runs).toBe(1);
+    await exporter.scrape();
+    expect(runs).toBe(2);
+  });
+
   it('a disabled collector does not run and exports nothing', async () => {
     exporter = await startTestExporter({ ...primaryTarget(), collectors: { test_answer: { enabled: false } } }, { collectors: [...registered, answering] });
     const { metrics } = await exporter.scrape();

@@ -1,0 +1,63 @@
+/** The PostgreSQL plumbing every collector stands on, against the real primary and standby. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../exporter/src/log.js';
+import { PostgresTarget } from '../../exporter/src/targets/postgres.js';
+import { harness } from '../harness/index.js';
+
+const targets: PostgresTarget[] = [];
+afterEach(async () => {
+  await Promise.all(targets.splice(0).map((t) => t.close()));
+});
+
+function target(name: string, dsn: string, overrides: Partial<ConstructorParameters<typeof PostgresTarget>[0]> = {}): PostgresTarget {
+  const created = new PostgresTarget(
+    {
+      name,
+      dsn,
+      databases: { include: ['.*'], exclude: ['^template'] },
+      statementTimeoutSeconds: 5,
+      lockTimeoutSeconds: 1,
+      connectTimeoutSeconds: 5,
+      maxConnections: 2,
+      ...overrides,
+    },
+    silentLogger,
+  );
+  targets.push(created);
+  return created;
+}
+
+describe('a PostgreSQL target', () => {
+  it('sets application_name and the timeouts on the server, for every session', async () => {
+    const primary = target('primary', harness().primary.dsn, { statementTimeoutSeconds: 2.5, lockTimeoutSeconds: 0.75 });
+    const { rows } = await primary.query<{ app: string; statement: string; lock: string }>(
+      `SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock`,
+    );
+    expect(rows[0]).toEqual({ app: 'upkeep', statement: '2500ms', lock: '750ms' });
+  });
+
+  it('has a slow statement cancelled by the server, not merely abandoned by the client', async () => {
+    const primary = target('primary', harness().primary.dsn, { statementTimeoutSeconds: 0.3 });
+    const started = Date.now();
+    await expect(primary.query('SELECT pg_sleep(5)')).rejects.toMatchObject({ code: '57014' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('knows the server version and whether it is a primary or a standby after a probe', async () => {
+    const primary = target('primary', harness().primary.dsn);
+    const standby = target('standby', harness().standby.dsn);
+    expect(primary.info).toBeUndefined();
+    await Promise.all([primary.probe(), standby.probe()]);
+    expect(primary.info?.role).toBe('primary');
+    expect(standby.info?.role).toBe('standby');
+    const major = Number(harness().postgresVersion.split('.')[0]);
+    expect(Math.floor(primary.info!.versionNum / 10000)).toBe(major);
+  });
+
+  it('fails the probe of an unreachable server quickly', async () => {
+    const nowhere = target('nowhere', 'postgresql://upkeep@127.0.0.1:1/postgres');
+    const started = Date.now();
+    await expect(nowhere.probe()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
