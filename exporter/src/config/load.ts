@@ -40,7 +40,8 @@ export async function loadConfigText(text: string, options: LoadOptions): Promis
       problems: doc.errors.map((e) => ({
         path: '(yaml)',
         line: e.linePos?.[0]?.line,
-        message: `invalid YAML: ${e.message.split('\n')[0] ?? e.message}`,
+        // The line is reported separately; the parser's own position suffix is noise here.
+        message: `invalid YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
     };
   }

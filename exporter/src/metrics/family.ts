@@ -48,6 +48,19 @@ export class SampleSet {
   private readonly byName = new Map<string, FamilySamples>();
 
   add<L extends string>(metric: MetricFamily<L>, labels: Labels<L>, value: number): void {
+    assertLabels(metric, labels);
+    this.entryFor(metric).samples.push({ labels, value });
+  }
+
+  /** Adds every sample of `other` (a cached scheduled result, another collector's output). */
+  addAll(other: SampleSet, transformFamily: (f: MetricFamily) => MetricFamily = (f) => f): void {
+    for (const { family, samples } of other.byName.values()) {
+      const entry = this.entryFor(transformFamily(family));
+      for (const sample of samples) entry.samples.push(sample);
+    }
+  }
+
+  private entryFor(metric: MetricFamily): FamilySamples {
     let entry = this.byName.get(metric.name);
     if (!entry) {
       entry = { family: metric, samples: [] };
@@ -55,31 +68,11 @@ export class SampleSet {
     } else if (entry.family !== metric) {
       assertSameFamily(entry.family, metric);
     }
-    assertLabels(metric, labels);
-    entry.samples.push({ labels, value });
-  }
-
-  /** Adds every sample of `other` (a cached scheduled result, another collector's output). */
-  addAll(other: SampleSet, transformFamily: (f: MetricFamily) => MetricFamily = (f) => f): void {
-    for (const { family, samples } of other.byName.values()) {
-      const target = transformFamily(family);
-      let entry = this.byName.get(target.name);
-      if (!entry) {
-        entry = { family: target, samples: [] };
-        this.byName.set(target.name, entry);
-      } else if (entry.family !== target) {
-        assertSameFamily(entry.family, target);
-      }
-      entry.samples.push(...samples);
-    }
+    return entry;
   }
 
   families(): IterableIterator<FamilySamples> {
     return this.byName.values();
-  }
-
-  get(name: string): readonly Sample[] {
-    return this.byName.get(name)?.samples ?? [];
   }
 
   get seriesCount(): number {

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import type { MetricFamily, SampleSet } from '../metrics/family.js';
 import type { TargetSet } from '../targets/index.js';
 import { FailureLog, emitCollectorHealth, pairsFor, type CollectorTargetPair } from '../collectors/runCollector.js';
-import type { Collector, ScheduledCollector } from '../collectors/types.js';
+import type { Collector } from '../collectors/types.js';
 
 interface PairState {
   pair: CollectorTargetPair;
@@ -53,12 +53,13 @@ export class ScheduledCollectors {
    * Resolves when the first runs have finished (successfully or not).
    */
   start(): Promise<void> {
-    const bySchedule = new Map<string, PairState[]>();
+    // One cron task per collector runs it for all its targets.
+    const byCollector = new Map<string, PairState[]>();
     for (const state of this.states) {
-      const key = `${state.pair.collector.name}\u0000${state.schedule}`;
-      bySchedule.set(key, [...(bySchedule.get(key) ?? []), state]);
+      const name = state.pair.collector.name;
+      byCollector.set(name, [...(byCollector.get(name) ?? []), state]);
     }
-    for (const group of bySchedule.values()) {
+    for (const group of byCollector.values()) {
       const first = group[0]!;
       const task = cron.schedule(
         first.schedule,
@@ -127,10 +128,9 @@ export class ScheduledCollectors {
   private cachedFamily(family: MetricFamily, state: PairState): MetricFamily {
     let cached = this.cachedFamilies.get(family);
     if (!cached) {
-      const collector = state.pair.collector as ScheduledCollector;
       cached = {
         ...family,
-        help: `${family.help} Cached: refreshed by the ${collector.name} collector on schedule "${state.schedule}"; see upkeep_collector_last_success_timestamp_seconds.`,
+        help: `${family.help} Cached: refreshed by the ${state.pair.collector.name} collector on schedule "${state.schedule}"; see upkeep_collector_last_success_timestamp_seconds.`,
       };
       this.cachedFamilies.set(family, cached);
     }
