@@ -81,7 +81,7 @@ redis:
     const file = await configFile('valid.yml', 'postgres:\n  - { name: main, dsnEnv: MAIN_DSN }\ndisks:\n  - { name: data, path: /var/lib/postgresql }\n');
     const { code, stdout } = await runCli(['check-config', file], { MAIN_DSN: 'postgresql://db/postgres' });
     expect(code).toBe(0);
-    expect(stdout).toContain(`${file}: warning: disks: validated, but disk collection is not part of this version yet`);
+    expect(stdout).toContain(`${file}: warning: disks: validated but has no effect yet (not part of this version: disk collection)`);
     expect(stdout).toContain(`${file}: valid (1 postgres and 0 redis target(s), listen 0.0.0.0:9854)`);
   });
 

@@ -54,12 +54,17 @@ export async function validateConfig(raw: unknown, options: LoadOptions, locate:
   const schema = configSchema(options.collectors);
   const parsed = schema.safeParse(raw, { error: configErrorMap, reportInput: true });
   if (!parsed.success) {
-    return { ok: false, problems: issuesToProblems(parsed.error.issues, schema, locate) };
+    return { ok: false, problems: inFileOrder(issuesToProblems(parsed.error.issues, schema, locate)) };
   }
   const resolver = new SecretResolver(options.env ?? process.env, locate);
   const config = await resolveSecrets(parsed.data, resolver);
   if (resolver.problems.length > 0) return { ok: false, problems: resolver.problems };
   return { ok: true, config, warnings: warningsFor(parsed.data) };
+}
+
+/** Problems by line, so the report reads top to bottom; those without a line keep their order, last. */
+function inFileOrder(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
 }
 
 interface SecretRef {
@@ -190,7 +195,7 @@ function warningsFor(cfg: ParsedConfig): string[] {
   });
   for (const section of NOT_YET_ACTIVE) {
     if (section.present(cfg)) {
-      warnings.push(`${section.key}: validated, but ${section.what} is not part of this version yet; the section has no effect`);
+      warnings.push(`${section.key}: validated but has no effect yet (not part of this version: ${section.what})`);
     }
   }
   return warnings;
