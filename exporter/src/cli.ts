@@ -152,16 +152,24 @@ async function serve(inv: Invocation): Promise<number> {
   });
 }
 
-/** Starts something long-running; the returned promise settles only on failure to start. */
+/**
+ * Starts something long-running and keeps it running until a signal. The
+ * signal handlers go in first: a signal during start-up waits for the start
+ * to finish, then shuts down whatever it started (no orphaned server).
+ * Settles only when the start fails.
+ */
 async function runUntilSignal(log: Logger, start: () => Promise<() => Promise<void>>): Promise<number> {
-  let close: () => Promise<void>;
+  const starting = start();
+  exitOnSignal(async () => {
+    const close = await starting.catch(() => undefined);
+    await close?.();
+  }, log);
   try {
-    close = await start();
+    await starting;
   } catch (err) {
     log.error('startup.failed', { error: err });
     return EXIT_RUNTIME;
   }
-  exitOnSignal(close, log);
   return new Promise<number>(() => {
     // Runs until a signal; exitOnSignal ends the process.
   });
@@ -189,12 +197,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Exit explicitly: a dependency's exit hook or a leftover handle must not
+// change the exit code or keep a finished command alive.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`upkeep: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = EXIT_RUNTIME;
+    process.exit(EXIT_RUNTIME);
   },
 );

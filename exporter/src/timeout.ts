@@ -2,7 +2,8 @@
 
 export class TimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
-    super(`timed out after ${(timeoutMs / 1000).toFixed(2)} s`);
+    // A budget already spent arrives here as a negative number.
+    super(`timed out after ${(Math.max(0, timeoutMs) / 1000).toFixed(2)} s`);
     this.name = 'TimeoutError';
   }
 }

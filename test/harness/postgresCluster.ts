@@ -8,7 +8,8 @@ import { appendFile, chown, mkdir, readFile, readdir, rm, stat } from 'node:fs/p
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../exporter/src/freePort.js';
-import { isAlive, runAsServerUser, unprivilegedUser } from './processes.js';
+import { postmasterRunning } from '../../exporter/src/demo/postmaster.js';
+import { runAsServerUser, unprivilegedUser } from './processes.js';
 
 export interface ClusterOptions {
   /** Directory that holds this cluster's data and log (created). */
@@ -110,7 +111,7 @@ export class PostgresCluster {
   }
 
   async isRunning(): Promise<boolean> {
-    return postmasterAlive(this.dataDir);
+    return postmasterRunning(this.dataDir);
   }
 
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<R[]> {
@@ -142,13 +143,6 @@ export async function queryOnce<R extends pg.QueryResultRow = pg.QueryResultRow>
   }
 }
 
-/** Whether a data directory has a running postmaster (its pid file names a live process). */
-async function postmasterAlive(dataDir: string): Promise<boolean> {
-  const pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
-  const pid = Number(pidFile?.split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
-}
-
 /**
  * Stops every cluster found below `root` (immediate mode) — used at teardown
  * and to clean up after a test run that was killed before its own teardown.
@@ -159,7 +153,7 @@ export async function stopClustersUnder(root: string, binDir: string): Promise<v
     entries.map(async (entry) => {
       const dataDir = join(root, entry, 'data');
       const isDir = await stat(dataDir).then((s) => s.isDirectory(), () => false);
-      if (!isDir || !(await postmasterAlive(dataDir))) return;
+      if (!isDir || !(await postmasterRunning(dataDir))) return;
       await runAsServerUser(join(binDir, 'pg_ctl'), ['-D', dataDir, 'stop', '-w', '-t', '30', '-m', 'immediate'], { cwd: join(root, entry) }).catch(
         () => undefined,
       );

@@ -65,12 +65,3 @@ function serverEnv(): NodeJS.ProcessEnv {
   for (const key of Object.keys(env)) if (key.startsWith('PG') && key !== 'PG_BIN') delete env[key];
   return env;
 }
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

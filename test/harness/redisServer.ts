@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../exporter/src/freePort.js';
-import { isAlive } from './processes.js';
+import { isProcessAlive } from '../../exporter/src/demo/postmaster.js';
 
 export class RedisServer {
   readonly host = '127.0.0.1';
@@ -90,7 +90,7 @@ export function ping(host: string, port: number): Promise<boolean> {
 /** Kills a Redis server left behind by a killed test run (its pid file is in `directory`). */
 export async function killStaleRedis(directory: string): Promise<void> {
   const pid = Number(await readFile(join(directory, 'redis.pid'), 'utf8').catch(() => ''));
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
   // The pid may have been reused since: only kill what is still a redis-server.
   const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (commandLine.includes('redis-server')) process.kill(pid, 'SIGKILL');

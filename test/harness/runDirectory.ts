@@ -3,11 +3,11 @@
  * Its name carries the pid of the run, so a later run can tell that a run
  * died without its teardown and stop what it left behind.
  */
-import { chmod, mkdtemp, readdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeDirectory, stopClustersUnder } from './postgresCluster.js';
-import { isAlive } from './processes.js';
+import { isProcessAlive } from '../../exporter/src/demo/postmaster.js';
 import { killStaleRedis } from './redisServer.js';
 
 const PREFIX = 'upkeep-test-';
@@ -19,15 +19,33 @@ export async function createRunDirectory(): Promise<string> {
   return dir;
 }
 
-/** Stops the servers of earlier runs whose process is gone, and removes their directories. */
+/** Whether the run that made a directory is still going: its pid is alive and still a Node process. */
+async function runStillGoing(pid: number): Promise<boolean> {
+  if (!isProcessAlive(pid)) return false;
+  // pids are reused: a live pid that is not node belongs to someone else now.
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return commandLine === '' || commandLine.includes('node');
+}
+
+/**
+ * Stops the servers of earlier runs that died without their teardown, and
+ * removes their directories. Only our own user's directories: another
+ * user's run is theirs to clean, and we could not remove it anyway.
+ */
 export async function cleanStaleRunDirectories(postgresBinDir: string): Promise<void> {
   const entries = await readdir(tmpdir());
   for (const entry of entries) {
     const match = new RegExp(`^${PREFIX}(\\d+)-`).exec(entry);
-    if (!match || isAlive(Number(match[1]))) continue;
+    if (!match) continue;
     const dir = join(tmpdir(), entry);
-    await stopAllUnder(dir, postgresBinDir);
-    await removeDirectory(dir);
+    try {
+      const owner = (await stat(dir)).uid;
+      if (owner !== process.getuid?.() || (await runStillGoing(Number(match[1])))) continue;
+      await stopAllUnder(dir, postgresBinDir);
+      await removeDirectory(dir);
+    } catch (err) {
+      process.stderr.write(`harness: could not clean up ${dir}: ${(err as Error).message}\n`);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 /** The `upkeep` command as operators run it: exit codes, messages, start and stop. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../exporter/src/freePort.js';
@@ -115,6 +116,22 @@ describe('upkeep serve', () => {
     expect(command.events('shutdown.complete')).toHaveLength(1);
     // Every log line is one JSON object with time, level and event.
     for (const line of command.logLines) expect(Object.keys(line).slice(0, 3)).toEqual(['time', 'level', 'event']);
+  });
+
+  it('exits 1 from the demo too when its port is taken, leaving no server behind', async () => {
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const { code, stdout } = await runCli(['demo', '--listen', `127.0.0.1:${port}`], {}, 90_000);
+      expect(code).toBe(1);
+      expect(stdout).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+      // The embedded server it had started was stopped and its data removed.
+      const started = stdout.split('\n').find((l) => l.includes('"demo.ready"') || l.includes('"startup.failed"')) ?? '';
+      expect(started).toContain('startup.failed');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   it('exits 1 with a clear message when the port is taken', async () => {

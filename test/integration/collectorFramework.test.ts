@@ -59,8 +59,10 @@ const runsSoFar = gauge('upkeep_test_runs', 'How many times the scheduled test c
 
 interface ScheduledBehaviour {
   runs: number;
+  /** `start:N` and `end:N` of each run, in order. */
+  events?: string[];
   items: string[];
-  mode: 'ok' | 'fail' | 'hang';
+  mode: 'ok' | 'fail' | 'hang' | 'slow';
 }
 
 function cachedCollector(behaviour: ScheduledBehaviour) {
@@ -74,12 +76,15 @@ function cachedCollector(behaviour: ScheduledBehaviour) {
     defaultTimeoutSeconds: 1,
     families: [runsSoFar],
     async collect({ target, emit }) {
-      behaviour.runs++;
+      const run = ++behaviour.runs;
+      behaviour.events?.push(`start:${run}`);
       await target.query('SELECT 1');
       if (behaviour.mode === 'fail') throw new Error('repository unreachable');
       // Ignores its abort signal, like a misbehaving child process would.
       if (behaviour.mode === 'hang') await new Promise((r) => setTimeout(r, 3000));
-      for (const item of behaviour.items) emit(runsSoFar, { item }, behaviour.runs);
+      if (behaviour.mode === 'slow') await new Promise((r) => setTimeout(r, 300));
+      for (const item of behaviour.items) emit(runsSoFar, { item }, run);
+      behaviour.events?.push(`end:${run}`);
     },
   });
 }
@@ -114,11 +119,11 @@ describe('live collectors', () => {
   it('a hanging collector is cut at the scrape budget and aborted; the scrape still answers in time', async () => {
     const state = { aborted: false };
     exporter = await startTestExporter(primaryTarget(), { collectors: [...registered, answering, hangingCollector(state)] });
-    const { status, metrics, elapsedMs } = await exporter.scrape({ timeoutSeconds: 2 });
+    const { status, metrics, elapsedMs } = await exporter.scrape({ timeoutSeconds: 5 });
     expect(status).toBe(200);
-    // Budget: 2 s minus a 10 % margin, so the answer beats Prometheus' own timeout.
-    expect(elapsedMs).toBeGreaterThanOrEqual(1750);
-    expect(elapsedMs).toBeLessThan(2000);
+    // Budget: 5 s minus a 0.5 s margin, so the answer beats Prometheus' own timeout.
+    expect(elapsedMs).toBeGreaterThanOrEqual(4450);
+    expect(elapsedMs).toBeLessThan(5000);
     expect(state.aborted).toBe(true);
     expect(metrics.value(collectorSuccess.name, { collector: 'test_hangs', target: 'primary' })).toBe(0);
     expect(metrics.value(collectorSuccess.name, { collector: 'test_answer', target: 'primary' })).toBe(1);
@@ -207,6 +212,20 @@ describe('scheduled collectors', () => {
     expect(metrics.value(collectorSuccess.name, { collector: 'test_cached', target: 'primary' })).toBe(0);
     expect(metrics.value(runsSoFar.name, { target: 'primary', item: 'a' })).toBe(1);
     expect(exporter.captured.events('collector.failed').map((e) => e.error)).toEqual(['repository unreachable', 'timed out after 1.00 s']);
+  });
+
+  it('refresh with a run that starts after the request, even while one is under way', async () => {
+    const behaviour: ScheduledBehaviour = { runs: 0, items: ['a'], mode: 'ok' };
+    exporter = await startTestExporter(primaryTarget(), { collectors: [...registered, cachedCollector(behaviour)] });
+    await exporter.firstScheduledRuns;
+    behaviour.mode = 'slow';
+    behaviour.events = [];
+    const underWay = exporter.scheduled.refresh('test_cached'); // run 2 starts now
+    // Asked while run 2 is in progress: they share one run that starts after it.
+    const afterIt = [exporter.scheduled.refresh('test_cached'), exporter.scheduled.refresh('test_cached', 'primary')];
+    await Promise.all([underWay, ...afterIt]);
+    expect(behaviour.events).toEqual(['start:2', 'end:2', 'start:3', 'end:3']);
+    expect((await exporter.scrape()).metrics.value(runsSoFar.name, { target: 'primary', item: 'a' })).toBe(3);
   });
 
   it('run on their cron schedule, which the configuration can override', async () => {

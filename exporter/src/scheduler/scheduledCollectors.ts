@@ -22,6 +22,8 @@ interface PairState {
   lastDurationSeconds: number;
   lastSuccess: number;
   running: Promise<void> | undefined;
+  /** A run queued behind the one under way, for refreshes that need data from after now. */
+  queued: Promise<void> | undefined;
 }
 
 export class ScheduledCollectors {
@@ -42,8 +44,20 @@ export class ScheduledCollectors {
       if (collector.mode !== 'scheduled') continue;
       const schedule = settings[collector.name]?.schedule ?? collector.defaultSchedule;
       const timeoutMs = (settings[collector.name]?.timeoutSeconds ?? collector.defaultTimeoutSeconds) * 1000;
+      // Configured schedules are validated with the file; this catches a bad default before anything listens.
+      if (!cron.validate(schedule)) throw new Error(`collector ${collector.name}: invalid schedule "${schedule}"`);
       for (const pair of pairsFor(collector, targets)) {
-        this.states.push({ pair, schedule, timeoutMs, lastGood: undefined, lastOk: undefined, lastDurationSeconds: 0, lastSuccess: 0, running: undefined });
+        this.states.push({
+          pair,
+          schedule,
+          timeoutMs,
+          lastGood: undefined,
+          lastOk: undefined,
+          lastDurationSeconds: 0,
+          lastSuccess: 0,
+          running: undefined,
+          queued: undefined,
+        });
       }
     }
   }
@@ -72,14 +86,15 @@ export class ScheduledCollectors {
   }
 
   /**
-   * Refreshes a collector now (all its targets, or one), e.g. after a
-   * maintenance job changed what it measures. Joins a run already under way.
+   * Refreshes a collector (all its targets, or one) with a run that starts
+   * now or, if one is under way, right after it: a maintenance job that just
+   * finished must see data from after it, not a run that began before.
    */
   refresh(collectorName: string, targetName?: string): Promise<void> {
     const matching = this.states.filter(
       (s) => s.pair.collector.name === collectorName && (targetName === undefined || s.pair.target.name === targetName),
     );
-    return Promise.all(matching.map((s) => this.runOnce(s))).then(() => undefined);
+    return Promise.all(matching.map((s) => this.runFresh(s))).then(() => undefined);
   }
 
   /** Adds the cached results and their health series to a scrape. */
@@ -102,6 +117,7 @@ export class ScheduledCollectors {
     this.tasks.length = 0;
   }
 
+  /** Starts a run, or joins the one under way (cron ticks and start-up). */
   private runOnce(state: PairState): Promise<void> {
     if (this.stopped) return Promise.resolve();
     state.running ??= this.execute(state).finally(() => {
@@ -110,10 +126,22 @@ export class ScheduledCollectors {
     return state.running;
   }
 
+  /** A run that starts no earlier than now; refreshes asked for meanwhile share it. */
+  private runFresh(state: PairState): Promise<void> {
+    if (!state.running) return this.runOnce(state);
+    state.queued ??= state.running.then(() => {
+      state.queued = undefined;
+      return this.runOnce(state);
+    });
+    return state.queued;
+  }
+
   private async execute(state: PairState): Promise<void> {
     const { collector, target } = state.pair;
     const log = this.log.child({ collector: collector.name, target: target.name });
     const run = await state.pair.run(state.timeoutMs, log);
+    // Shutting down: the pools close under a run in progress; its failure means nothing.
+    if (this.stopped) return;
     state.lastOk = run.ok;
     state.lastDurationSeconds = run.durationSeconds;
     if (run.ok) {

@@ -23,6 +23,11 @@ export const APPLICATION_NAME = 'upkeep';
 
 export type PostgresRole = 'primary' | 'standby';
 
+/** At least 1 ms: pg treats 0 as "no timeout", which would switch the safety off. */
+function milliseconds(seconds: number): number {
+  return Math.max(1, Math.round(seconds * 1000));
+}
+
 export interface PostgresServerInfo {
   /** `server_version_num`, e.g. 150004: collectors branch on it for version differences. */
   versionNum: number;
@@ -46,10 +51,10 @@ export class PostgresTarget implements Target {
       application_name: APPLICATION_NAME,
       // Sent as startup parameters, so the server enforces them even if this
       // process stalls; a client-side timeout alone would leave the query running.
-      statement_timeout: Math.round(config.statementTimeoutSeconds * 1000),
-      lock_timeout: Math.round(config.lockTimeoutSeconds * 1000),
+      statement_timeout: milliseconds(config.statementTimeoutSeconds),
+      lock_timeout: milliseconds(config.lockTimeoutSeconds),
       idle_in_transaction_session_timeout: 60_000,
-      connectionTimeoutMillis: Math.round(config.connectTimeoutSeconds * 1000),
+      connectionTimeoutMillis: milliseconds(config.connectTimeoutSeconds),
       max: config.maxConnections,
       idleTimeoutMillis: 60_000,
       keepAlive: true,

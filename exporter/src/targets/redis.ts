@@ -58,16 +58,16 @@ export class RedisTarget implements Target {
 
   private firstConnection(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onReady = () => {
-        this.client.off('error', onError);
-        resolve();
+      const settle = (error?: Error) => {
+        this.client.off('ready', onReady).off('error', onError).off('close', onClose);
+        if (error) reject(error);
+        else resolve();
       };
-      const onError = (err: Error) => {
-        this.client.off('ready', onReady);
-        reject(err);
-      };
-      this.client.once('ready', onReady);
-      this.client.once('error', onError);
+      const onReady = () => settle();
+      const onError = (err: Error) => settle(err);
+      // ioredis may close a failed connection without an error event.
+      const onClose = () => settle(new Error('connection closed before it was ready'));
+      this.client.once('ready', onReady).once('error', onError).once('close', onClose);
     });
   }
 
