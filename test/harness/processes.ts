@@ -3,9 +3,9 @@
  * so when the tests run as root its tools run as an unprivileged system user
  * (`postgres`, else `nobody`) that owns the data directories.
  */
-import { execFile, spawn, type SpawnOptions } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { systemUser } from '../../exporter/src/demo/systemUser.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -21,11 +21,9 @@ let cachedRunAs: Promise<RunAs | undefined> | undefined;
 export function unprivilegedUser(): Promise<RunAs | undefined> {
   cachedRunAs ??= (async () => {
     if (process.getuid?.() !== 0) return undefined;
-    const passwd = await readFile('/etc/passwd', 'utf8');
-    const entries = passwd.split('\n').map((line) => line.split(':'));
     for (const wanted of ['postgres', 'nobody']) {
-      const entry = entries.find((e) => e[0] === wanted);
-      if (entry?.[2] && entry[3]) return { user: wanted, uid: Number(entry[2]), gid: Number(entry[3]) };
+      const ids = await systemUser(wanted);
+      if (ids) return { user: wanted, ...ids };
     }
     throw new Error('running as root, but neither a "postgres" nor a "nobody" user exists to run PostgreSQL as');
   })();
@@ -52,11 +50,6 @@ export async function runAsServerUser(command: string, args: string[], options: 
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${command} ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}`);
   }
-}
-
-export async function spawnAsServerUser(command: string, args: string[], options: SpawnOptions = {}) {
-  const runAs = await unprivilegedUser();
-  return spawn(command, args, { env: serverEnv(), ...options, ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) });
 }
 
 /** The caller's environment minus libpq variables, which would redirect the tools. */

@@ -5,7 +5,7 @@ type Parsed<K extends keyof ParsedConfig> = ParsedConfig[K];
 type Item<T> = T extends readonly (infer I)[] ? I : never;
 
 export type PostgresTargetConfig = Omit<Item<Parsed<'postgres'>>, 'dsn' | 'dsnEnv' | 'dsnFile'> & {
-  /** Resolved connection string. Contains credentials: never log it (see redactDsn). */
+  /** Resolved connection string. Contains credentials: never log it. */
   dsn: string;
 };
 
@@ -22,14 +22,3 @@ export type Config = Omit<ParsedConfig, 'postgres' | 'redis' | 'auth' | 'state'>
   auth: { tokens: ApiTokenConfig[] };
   state: { dsn: string } | undefined;
 };
-
-/** A connection string safe to print: the password is replaced. */
-export function redactDsn(dsn: string): string {
-  try {
-    const url = new URL(dsn);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(unparsable connection string)';
-  }
-}

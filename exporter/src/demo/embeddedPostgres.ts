@@ -9,7 +9,7 @@
  * traversable for that user.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +17,8 @@ import { freePort } from '../freePort.js';
 import { errorMessage, type Logger } from '../log.js';
 import { withTimeout } from '../timeout.js';
 import { postmasterRunning } from './postmaster.js';
-import { firstClosedDirectory, type UserIds } from './traversable.js';
+import { systemUser, type UserIds } from './systemUser.js';
+import { firstClosedDirectory } from './traversable.js';
 
 export interface EmbeddedCluster {
   host: string;
@@ -54,12 +55,6 @@ async function importEmbeddedPostgres() {
     }
   }
   return module.default;
-}
-
-async function systemUser(name: string): Promise<UserIds | undefined> {
-  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  const entry = passwd.split('\n').map((line) => line.split(':')).find((fields) => fields[0] === name);
-  return entry?.[2] && entry[3] ? { uid: Number(entry[2]), gid: Number(entry[3]) } : undefined;
 }
 
 /**

@@ -1,11 +1,7 @@
 /** Whether another user can reach a path: it needs search (x) permission on every directory above it. */
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-
-export interface UserIds {
-  uid: number;
-  gid: number;
-}
+import type { UserIds } from './systemUser.js';
 
 /** The first directory on the way to `path` (itself included) that `user` cannot enter, if any. */
 export async function firstClosedDirectory(path: string, user: UserIds | undefined): Promise<{ dir: string; mode: number } | undefined> {

@@ -71,7 +71,9 @@ export class ScheduledCollectors {
     const byCollector = new Map<string, PairState[]>();
     for (const state of this.states) {
       const name = state.pair.collector.name;
-      byCollector.set(name, [...(byCollector.get(name) ?? []), state]);
+      const group = byCollector.get(name) ?? [];
+      group.push(state);
+      byCollector.set(name, group);
     }
     for (const group of byCollector.values()) {
       const first = group[0]!;
