@@ -7,6 +7,7 @@
  * check-config shows every problem in one run.
  */
 import type { PathSegment } from './problems.js';
+import { asArray, asRecord } from './raw.js';
 import type { CollectorCatalogEntry } from './schema.js';
 import { closestMatch } from './suggest.js';
 
@@ -15,22 +16,12 @@ export interface PathProblem {
   message: string;
 }
 
-type Raw = Record<string, unknown>;
-
-export function asRecord(value: unknown): Raw | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : undefined;
-}
-
-export function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
 function stringField(value: unknown, field: string): string | undefined {
   const v = asRecord(value)?.[field];
   return typeof v === 'string' ? v : undefined;
 }
 
-export function unknownReference(value: string, known: readonly string[], what: string): string {
+function unknownReference(value: string, known: readonly string[], what: string): string {
   if (known.length === 0) return `refers to ${what} "${value}", but none is configured`;
   const suggestion = closestMatch(value, known);
   return `refers to unknown ${what} "${value}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known: ${known.join(', ')}`;

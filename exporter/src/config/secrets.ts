@@ -8,7 +8,7 @@
  * when another field of the file is wrong.
  */
 import { readFile } from 'node:fs/promises';
-import { asArray, asRecord } from './crossReferences.js';
+import { asArray, asRecord } from './raw.js';
 import { formatPath, type ConfigProblem, type PathSegment } from './problems.js';
 import { ENV_VAR_PATTERN } from './schema.js';
 
