@@ -13,6 +13,8 @@ fi
 have redis-server || missing+=(redis-server)
 have promtool || missing+=(prometheus)
 have prometheus-alertmanager || have alertmanager || missing+=(prometheus-alertmanager)
+# The backup collector is tested against the real pgBackRest with a local repository.
+have pgbackrest || missing+=(pgbackrest)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"

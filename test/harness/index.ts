@@ -10,6 +10,7 @@ import { catalogOf, collectors as registeredCollectors } from '../../exporter/sr
 import type { Collector } from '../../exporter/src/collectors/types.js';
 import { validateConfig } from '../../exporter/src/config/load.js';
 import { formatProblem } from '../../exporter/src/config/problems.js';
+import type { PostgresTargetConfig } from '../../exporter/src/config/types.js';
 import { startExporter, type RunningExporter } from '../../exporter/src/exporter.js';
 import { createLogger, type Logger } from '../../exporter/src/log.js';
 import { parseMetrics, type ParsedMetrics } from './metricsText.js';
@@ -52,6 +53,13 @@ export function captureLog(): CapturedLog {
 export interface TestExporter extends RunningExporter {
   captured: CapturedLog;
   scrape(options?: ScrapeOptions): Promise<Scrape>;
+}
+
+/** A postgres target's configuration as the loader produces it (defaults filled in) from the fields given. */
+export async function postgresTargetConfig(fields: Record<string, unknown>): Promise<PostgresTargetConfig> {
+  const result = await validateConfig({ postgres: [fields] }, { collectors: catalogOf(registeredCollectors) });
+  if (!result.ok) throw new Error(`test target config invalid: ${result.problems.map((p) => formatProblem(p)).join('; ')}`);
+  return result.config.postgres[0]!;
 }
 
 /** An exporter in this process on a free port, from a config object (validated like a file). */

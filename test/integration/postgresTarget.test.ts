@@ -2,34 +2,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../exporter/src/log.js';
 import { PostgresTarget } from '../../exporter/src/targets/postgres.js';
-import { harness } from '../harness/index.js';
+import { harness, postgresTargetConfig } from '../harness/index.js';
 
 const targets: PostgresTarget[] = [];
 afterEach(async () => {
   await Promise.all(targets.splice(0).map((t) => t.close()));
 });
 
-function target(name: string, dsn: string, overrides: Partial<ConstructorParameters<typeof PostgresTarget>[0]> = {}): PostgresTarget {
-  const created = new PostgresTarget(
-    {
-      name,
-      dsn,
-      databases: { include: ['.*'], exclude: ['^template'] },
-      statementTimeoutSeconds: 5,
-      lockTimeoutSeconds: 1,
-      connectTimeoutSeconds: 5,
-      maxConnections: 2,
-      ...overrides,
-    },
-    silentLogger,
-  );
+async function target(name: string, dsn: string, overrides: Record<string, unknown> = {}): Promise<PostgresTarget> {
+  const created = new PostgresTarget(await postgresTargetConfig({ name, dsn, maxConnections: 2, ...overrides }), silentLogger);
   targets.push(created);
   return created;
 }
 
 describe('a PostgreSQL target', () => {
   it('sets application_name and the timeouts on the server, for every session', async () => {
-    const primary = target('primary', harness().primary.dsn, { statementTimeoutSeconds: 2.5, lockTimeoutSeconds: 0.75 });
+    const primary = await target('primary', harness().primary.dsn, { statementTimeoutSeconds: 2.5, lockTimeoutSeconds: 0.75 });
     const { rows } = await primary.query<{ app: string; statement: string; lock: string }>(
       `SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock`,
     );
@@ -37,15 +25,15 @@ describe('a PostgreSQL target', () => {
   });
 
   it('has a slow statement cancelled by the server, not merely abandoned by the client', async () => {
-    const primary = target('primary', harness().primary.dsn, { statementTimeoutSeconds: 0.3 });
+    const primary = await target('primary', harness().primary.dsn, { statementTimeoutSeconds: 0.3 });
     const started = Date.now();
     await expect(primary.query('SELECT pg_sleep(5)')).rejects.toMatchObject({ code: '57014' });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('knows the server version and whether it is a primary or a standby after a probe', async () => {
-    const primary = target('primary', harness().primary.dsn);
-    const standby = target('standby', harness().standby.dsn);
+    const primary = await target('primary', harness().primary.dsn);
+    const standby = await target('standby', harness().standby.dsn);
     expect(primary.info).toBeUndefined();
     await Promise.all([primary.probe(), standby.probe()]);
     expect(primary.info?.role).toBe('primary');
@@ -55,7 +43,7 @@ describe('a PostgreSQL target', () => {
   });
 
   it('fails the probe of an unreachable server quickly', async () => {
-    const nowhere = target('nowhere', 'postgresql://upkeep@127.0.0.1:1/postgres');
+    const nowhere = await target('nowhere', 'postgresql://upkeep@127.0.0.1:1/postgres');
     const started = Date.now();
     await expect(nowhere.probe()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(Date.now() - started).toBeLessThan(2000);

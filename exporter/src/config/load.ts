@@ -78,7 +78,11 @@ function withSecrets(cfg: ParsedConfig, values: ReadonlyMap<string, string>): Co
   };
   return {
     ...cfg,
-    postgres: cfg.postgres.map(({ dsn: _d, dsnEnv: _e, dsnFile: _f, ...rest }, i) => ({ ...rest, dsn: secret(['postgres', i]) })),
+    postgres: cfg.postgres.map(({ dsn: _d, dsnEnv: _e, dsnFile: _f, ...rest }, i) => ({
+      ...rest,
+      dsn: secret(['postgres', i]),
+      backups: cfg.backups.filter((b) => b.target === rest.name),
+    })),
     redis: cfg.redis.map(({ url: _u, urlEnv: _e, urlFile: _f, ...rest }, i) => ({ ...rest, url: secret(['redis', i]) })),
     state: cfg.state ? { dsn: secret(['state']) } : undefined,
     auth: { tokens: cfg.auth.tokens.map(({ tokenEnv: _e, tokenFile: _f, ...rest }, i) => ({ ...rest, token: secret(['auth', 'tokens', i]) })) },
@@ -93,7 +97,6 @@ function withSecrets(cfg: ParsedConfig, values: ReadonlyMap<string, string>): Co
 const NOT_YET_ACTIVE: { key: keyof ParsedConfig; present: (c: ParsedConfig) => boolean; what: string }[] = [
   { key: 'certificates', present: (c) => c.certificates.endpoints.length + c.certificates.files.length > 0, what: 'certificate expiry collection' },
   { key: 'disks', present: (c) => c.disks.length > 0, what: 'disk collection' },
-  { key: 'backups', present: (c) => c.backups.length > 0, what: 'backup collection' },
   { key: 'state', present: (c) => c.state !== undefined, what: 'the job and audit store' },
   { key: 'auth', present: (c) => c.auth.tokens.length > 0, what: 'the maintenance action API' },
   { key: 'schedules', present: (c) => c.schedules.length > 0, what: 'scheduled maintenance actions' },

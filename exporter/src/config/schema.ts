@@ -77,6 +77,38 @@ const databaseFilter = z
   })
   .prefault({});
 
+/** A schema-qualified table name such as `public.upkeep_heartbeat` (quoted by the exporter, not by you). */
+const qualifiedTable = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_$]{0,62}\.[A-Za-z_][A-Za-z0-9_$]{0,62}$/,
+    'must be schema.table, each part a plain identifier (letters, digits, "_", "$"; not starting with a digit)',
+  );
+
+/** Writes a timestamp on the primary; every node reads it back: end-to-end lag even when the primary is idle. */
+const heartbeat = z.strictObject({
+  table: qualifiedTable.default('public.upkeep_heartbeat'),
+  intervalSeconds: seconds(10, 3600),
+});
+
+/** pg_stat_statements top-N with sticky membership. */
+const statements = z
+  .strictObject({
+    topN: z.number().int('must be a whole number').min(1).max(1000).default(50),
+    stickyRefreshes: z.number().int('must be a whole number').min(0).max(1000).default(5),
+    queryText: z.boolean().default(false),
+    queryTextMaxLength: z.number().int('must be a whole number').min(16).max(4096).default(200),
+  })
+  .prefault({});
+
+/** Per-table series (cache, bloat, vacuum): top-N per database above a size floor. */
+const tables = z
+  .strictObject({
+    topN: z.number().int('must be a whole number').min(1).max(1000).default(50),
+    minSizeBytes: z.number().int('must be a whole number').min(0).default(1_048_576),
+  })
+  .prefault({});
+
 const postgresTarget = z
   .strictObject({
     name,
@@ -88,6 +120,9 @@ const postgresTarget = z
     lockTimeoutSeconds: seconds(1, 3600),
     connectTimeoutSeconds: seconds(5, 300),
     maxConnections: z.number().int('must be a whole number').min(1).max(50).default(3),
+    heartbeat: heartbeat.optional(),
+    statements,
+    tables,
   })
   .superRefine(exactlyOne(['dsn', 'dsnEnv', 'dsnFile']));
 
@@ -133,6 +168,11 @@ const backupSource = z
     kind: z.enum(['dump-dir', 'pgbackrest', 'walg']),
     path: z.string().startsWith('/', 'must be an absolute path').optional(),
     stanza: z.string().min(1).optional(),
+    /** pgbackrest / wal-g executable; a path or a name looked up in PATH. */
+    command: z.string().min(1).optional(),
+    /** Passed as `--config` to pgbackrest or wal-g. */
+    configFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+    timeoutSeconds: seconds(30, 3600),
   })
   .superRefine((b, ctx) => {
     if (b.kind === 'dump-dir' && b.path === undefined) {
@@ -143,6 +183,11 @@ const backupSource = z
     }
     if (b.kind !== 'dump-dir' && b.path !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['path'], message: `only applies to kind dump-dir, not ${b.kind}` });
+    }
+    if (b.kind === 'dump-dir') {
+      for (const key of ['command', 'configFile'] as const) {
+        if (b[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies to kinds pgbackrest and walg, not dump-dir' });
+      }
     }
     if (b.kind !== 'pgbackrest' && b.stanza !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['stanza'], message: `only applies to kind pgbackrest, not ${b.kind}` });

@@ -4,9 +4,13 @@ import type { ParsedConfig } from './schema.js';
 type Parsed<K extends keyof ParsedConfig> = ParsedConfig[K];
 type Item<T> = T extends readonly (infer I)[] ? I : never;
 
+export type BackupSourceConfig = Item<Parsed<'backups'>>;
+
 export type PostgresTargetConfig = Omit<Item<Parsed<'postgres'>>, 'dsn' | 'dsnEnv' | 'dsnFile'> & {
   /** Resolved connection string. Contains credentials: never log it. */
   dsn: string;
+  /** The `backups[]` sources whose `target` is this one. */
+  backups: BackupSourceConfig[];
 };
 
 export type RedisTargetConfig = Omit<Item<Parsed<'redis'>>, 'url' | 'urlEnv' | 'urlFile'> & {

@@ -8,6 +8,7 @@ import type { PostgresTargetConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { gauge, type SampleSet } from '../metrics/family.js';
 import { withTimeout } from '../timeout.js';
+import { DatabasePools } from './databasePools.js';
 import type { Target } from './target.js';
 
 const CLOSE_TIMEOUT_MS = 2000;
@@ -33,12 +34,15 @@ export interface PostgresServerInfo {
   versionNum: number;
   version: string;
   role: PostgresRole;
+  /** The database the target's DSN connects to. */
+  database: string;
 }
 
 export class PostgresTarget implements Target {
   readonly kind = 'postgres' as const;
   readonly name: string;
   private readonly pool: pg.Pool;
+  private readonly otherDatabases: DatabasePools;
   private serverInfo: PostgresServerInfo | undefined;
 
   constructor(
@@ -46,8 +50,7 @@ export class PostgresTarget implements Target {
     private readonly log: Logger,
   ) {
     this.name = config.name;
-    this.pool = new pg.Pool({
-      connectionString: config.dsn,
+    const session: pg.ClientConfig = {
       application_name: APPLICATION_NAME,
       // Sent as startup parameters, so the server enforces them even if this
       // process stalls; a client-side timeout alone would leave the query running.
@@ -55,10 +58,10 @@ export class PostgresTarget implements Target {
       lock_timeout: milliseconds(config.lockTimeoutSeconds),
       idle_in_transaction_session_timeout: 60_000,
       connectionTimeoutMillis: milliseconds(config.connectTimeoutSeconds),
-      max: config.maxConnections,
-      idleTimeoutMillis: 60_000,
       keepAlive: true,
-    });
+    };
+    this.pool = new pg.Pool({ connectionString: config.dsn, ...session, max: config.maxConnections, idleTimeoutMillis: 60_000 });
+    this.otherDatabases = new DatabasePools(config.name, config.dsn, session, config.maxConnections, log);
     // An idle pooled connection dies when the server restarts. Without a
     // listener that error would crash the process; the next query reconnects.
     this.pool.on('error', (err) => {
@@ -75,15 +78,25 @@ export class PostgresTarget implements Target {
     return this.pool.query<R>(text, values);
   }
 
+  /**
+   * A statement in another database of the same server (or in the target's
+   * own, through the main pool). At most `maxConnections` of these run at once.
+   */
+  queryDatabase<R extends pg.QueryResultRow>(database: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    if (database === this.serverInfo?.database) return this.query<R>(text, values);
+    return this.otherDatabases.query<R>(database, text, values);
+  }
+
   async probe(): Promise<void> {
-    const { rows } = await this.query<{ version_num: number; version: string; in_recovery: boolean }>(
+    const { rows } = await this.query<{ version_num: number; version: string; in_recovery: boolean; database: string }>(
       `SELECT current_setting('server_version_num')::int AS version_num,
               current_setting('server_version') AS version,
-              pg_is_in_recovery() AS in_recovery`,
+              pg_is_in_recovery() AS in_recovery,
+              current_database() AS database`,
     );
     const row = rows[0];
     if (!row) throw new Error('probe query returned no row');
-    this.serverInfo = { versionNum: row.version_num, version: row.version, role: row.in_recovery ? 'standby' : 'primary' };
+    this.serverInfo = { versionNum: row.version_num, version: row.version, role: row.in_recovery ? 'standby' : 'primary', database: row.database };
   }
 
   emitInfo(samples: SampleSet): void {
@@ -99,8 +112,9 @@ export class PostgresTarget implements Target {
     // end() waits for every client, including a connection attempt to a
     // server that never answers (up to connectTimeoutSeconds): do not let
     // that hold up shutdown.
-    await withTimeout(this.pool.end(), CLOSE_TIMEOUT_MS).catch((error: unknown) =>
-      this.log.warn('postgres.close_slow', { target: this.name, error }),
-    );
+    await Promise.all([
+      withTimeout(this.pool.end(), CLOSE_TIMEOUT_MS).catch((error: unknown) => this.log.warn('postgres.close_slow', { target: this.name, error })),
+      this.otherDatabases.close(),
+    ]);
   }
 }

@@ -1,0 +1,59 @@
+/**
+ * Connections to the other databases of a PostgreSQL server. Per-table
+ * statistics (pg_stat_user_tables, pg_statio_*, the catalogs the bloat
+ * estimate reads) only describe the database a session is connected to, so
+ * covering a whole instance means one connection per database.
+ *
+ * Each database gets a pool of one connection that closes after a minute
+ * without use, and a limiter shared by all of them keeps the number of those
+ * connections busy at once within the target's `maxConnections`.
+ */
+import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
+import type { Logger } from '../log.js';
+import { Limiter } from '../limiter.js';
+import { withTimeout } from '../timeout.js';
+
+const IDLE_MS = 60_000;
+const CLOSE_TIMEOUT_MS = 2000;
+
+export class DatabasePools {
+  private readonly pools = new Map<string, pg.Pool>();
+  private readonly limiter: Limiter;
+  private readonly base: pg.ClientConfig;
+
+  constructor(
+    private readonly targetName: string,
+    dsn: string,
+    sessionSettings: pg.ClientConfig,
+    maxBusy: number,
+    private readonly log: Logger,
+  ) {
+    // The connection string wins over explicit fields in pg, so it is parsed
+    // here and the database replaced, instead of passing both.
+    this.base = { ...parseIntoClientConfig(dsn), ...sessionSettings };
+    this.limiter = new Limiter(maxBusy);
+  }
+
+  query<R extends pg.QueryResultRow>(database: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.limiter.run(() => this.poolFor(database).query<R>(text, values));
+  }
+
+  private poolFor(database: string): pg.Pool {
+    let pool = this.pools.get(database);
+    if (!pool) {
+      pool = new pg.Pool({ ...this.base, database, max: 1, idleTimeoutMillis: IDLE_MS });
+      pool.on('error', (error) => this.log.warn('postgres.connection_lost', { target: this.targetName, database, error }));
+      this.pools.set(database, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await withTimeout(Promise.allSettled(pools.map((p) => p.end())), CLOSE_TIMEOUT_MS).catch((error: unknown) =>
+      this.log.warn('postgres.close_slow', { target: this.targetName, error }),
+    );
+  }
+}
