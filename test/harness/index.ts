@@ -25,10 +25,13 @@ export function harness(): HarnessInfo {
 }
 
 /** A cluster of the test's own (for tests that stop or break it); stop it with `destroy()`. */
-export async function createScratchPrimary(name: string): Promise<PostgresCluster & { destroy(): Promise<void> }> {
+export async function createScratchPrimary(
+  name: string,
+  settings: Record<string, string | number | boolean> = {},
+): Promise<PostgresCluster & { destroy(): Promise<void> }> {
   const info = harness();
   const directory = await mkdtemp(join(info.runDir, `scratch-${name}-`));
-  const cluster = await PostgresCluster.createPrimary(info.postgresBinDir, { directory });
+  const cluster = await PostgresCluster.createPrimary(info.postgresBinDir, { directory, settings });
   return Object.assign(cluster, {
     destroy: async () => {
       if (await cluster.isRunning()) await cluster.stop('immediate');
