@@ -15,3 +15,25 @@ export async function databasesToVisit(target: PostgresTarget): Promise<string[]
   const included = databaseFilter(target.config.databases);
   return rows.map((r) => r.datname).filter(included);
 }
+
+/** SQL state of "database does not exist": it was dropped between listing and connecting. */
+const INVALID_CATALOG_NAME = '3D000';
+
+/**
+ * Runs `visit` for every database to visit, concurrently: the target's
+ * connection limiter bounds how many run at once. A database dropped in the
+ * meantime is skipped; any other failure fails the whole run.
+ */
+export async function forEachDatabase(target: PostgresTarget, signal: AbortSignal, visit: (datname: string) => Promise<void>): Promise<void> {
+  const databases = await databasesToVisit(target);
+  await Promise.all(
+    databases.map(async (datname) => {
+      if (signal.aborted) return;
+      try {
+        await visit(datname);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== INVALID_CATALOG_NAME) throw error;
+      }
+    }),
+  );
+}

@@ -3,10 +3,24 @@
  * folder plus one line here.
  */
 import type { CollectorCatalogEntry } from '../config/schema.js';
+import { pgBloat } from './pgBloat.js';
 import { pgDatabase } from './pgDatabase.js';
+import { pgHeartbeat } from './pgHeartbeat.js';
+import { pgReplication } from './pgReplication.js';
+import { pgSessions } from './pgSessions.js';
+import { pgStatements } from './pgStatements.js';
+import { pgTableCache } from './pgTableCache.js';
 import type { Collector } from './types.js';
 
-export const collectors: readonly Collector[] = [pgDatabase];
+export const collectors: readonly Collector[] = [
+  pgDatabase,
+  pgTableCache,
+  pgReplication,
+  pgHeartbeat,
+  pgSessions,
+  pgStatements,
+  pgBloat,
+];
 
 export function catalogOf(list: readonly Collector[]): CollectorCatalogEntry[] {
   return list.map((c) => ({ name: c.name, mode: c.mode }));

@@ -4,9 +4,12 @@
  * estimate reads) only describe the database a session is connected to, so
  * covering a whole instance means one connection per database.
  *
- * Each database gets a pool of one connection that closes after a minute
- * without use, and a limiter shared by all of them keeps the number of those
- * connections busy at once within the target's `maxConnections`.
+ * Each database gets a pool of one connection that closes one second after
+ * its last use: an idle exporter session must never make an SRE's
+ * `DROP DATABASE` fail with "being accessed by other users" (the server waits
+ * only 5 s for other sessions). The price is a new connection per database
+ * per scrape. A limiter shared by all of them keeps the number of those
+ * connections open at once within the target's `maxConnections`.
  */
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
@@ -14,7 +17,7 @@ import type { Logger } from '../log.js';
 import { Limiter } from '../limiter.js';
 import { withTimeout } from '../timeout.js';
 
-const IDLE_MS = 60_000;
+const IDLE_MS = 1000;
 const CLOSE_TIMEOUT_MS = 2000;
 
 export class DatabasePools {
@@ -43,8 +46,13 @@ export class DatabasePools {
     let pool = this.pools.get(database);
     if (!pool) {
       pool = new pg.Pool({ ...this.base, database, max: 1, idleTimeoutMillis: IDLE_MS });
-      pool.on('error', (error) => this.log.warn('postgres.connection_lost', { target: this.targetName, database, error }));
-      this.pools.set(database, pool);
+      const created = pool;
+      created.on('error', (error) => this.log.warn('postgres.connection_lost', { target: this.targetName, database, error }));
+      // Forget the pool once its connection has closed, so dropped databases leave nothing behind.
+      created.on('remove', () => {
+        if (created.totalCount === 0 && created.waitingCount === 0 && this.pools.get(database) === created) this.pools.delete(database);
+      });
+      this.pools.set(database, created);
     }
     return pool;
   }

@@ -17,12 +17,10 @@ export class TargetSet {
   private constructor(private readonly byKind: { [K in TargetKind]: TargetsByKind[K][] }) {}
 
   static fromConfig(config: Config, log: Logger): TargetSet {
+    const postgres = config.postgres.map((c) => new PostgresTarget(c, log));
     const redis = config.redis.map((c) => new RedisTarget(c, log));
-    for (const target of redis) target.start();
-    return new TargetSet({
-      postgres: config.postgres.map((c) => new PostgresTarget(c, log)),
-      redis,
-    });
+    for (const target of [...postgres, ...redis]) target.start();
+    return new TargetSet({ postgres, redis });
   }
 
   ofKind<K extends TargetKind>(kind: K): readonly TargetsByKind[K][] {

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { gauge, type SampleSet } from '../metrics/family.js';
 import { withTimeout } from '../timeout.js';
 import { DatabasePools } from './databasePools.js';
+import { HeartbeatWriter } from './heartbeat.js';
 import type { Target } from './target.js';
 
 const CLOSE_TIMEOUT_MS = 2000;
@@ -43,6 +44,7 @@ export class PostgresTarget implements Target {
   readonly name: string;
   private readonly pool: pg.Pool;
   private readonly otherDatabases: DatabasePools;
+  private readonly heartbeat: HeartbeatWriter | undefined;
   private serverInfo: PostgresServerInfo | undefined;
 
   constructor(
@@ -62,6 +64,7 @@ export class PostgresTarget implements Target {
     };
     this.pool = new pg.Pool({ connectionString: config.dsn, ...session, max: config.maxConnections, idleTimeoutMillis: 60_000 });
     this.otherDatabases = new DatabasePools(config.name, config.dsn, session, config.maxConnections, log);
+    this.heartbeat = config.heartbeat ? new HeartbeatWriter(this, config.heartbeat, log) : undefined;
     // An idle pooled connection dies when the server restarts. Without a
     // listener that error would crash the process; the next query reconnects.
     this.pool.on('error', (err) => {
@@ -108,7 +111,13 @@ export class PostgresTarget implements Target {
     return this.serverInfo ? { serverVersion: this.serverInfo.version, role: this.serverInfo.role } : {};
   }
 
+  /** Starts the background work of the target: the replication heartbeat, when configured. */
+  start(): void {
+    this.heartbeat?.start();
+  }
+
   async close(): Promise<void> {
+    this.heartbeat?.stop();
     // end() waits for every client, including a connection attempt to a
     // server that never answers (up to connectTimeoutSeconds): do not let
     // that hold up shutdown.

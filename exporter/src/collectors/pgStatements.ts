@@ -1,0 +1,246 @@
+/**
+ * pg_stat_statements, bounded: the top `statements.topN` statements by total
+ * execution time and the top N by mean time each get their own series, with
+ * sticky membership (see stickyMembership.ts); everything else of a database
+ * is summed into one `queryid="other"` series, so sums over the series equal
+ * the view's totals. Per-database totals are exported as well: their rates do
+ * not jump when a statement enters or leaves the top.
+ *
+ * One query per scrape (the ranking happens on the server and only the
+ * candidates come back), plus one more, only when query text is enabled and
+ * new members need their text. Works with PostgreSQL 13 to 18: only calls,
+ * rows and total_exec_time are read, which kept their names (total_time
+ * before 13); `toplevel` (14+) splits a statement in two rows, summed here.
+ *
+ * A missing or unloaded extension is one `upkeep_pg_statements_available 0`
+ * series and one log line, not a failing collector on every scrape.
+ */
+import { errorMessage, type Logger } from '../log.js';
+import { counter, gauge } from '../metrics/family.js';
+import type { PostgresTarget } from '../targets/postgres.js';
+import { databaseFilter } from './databaseFilter.js';
+import { StickyMembership } from './stickyMembership.js';
+import { liveCollector } from './types.js';
+
+const statementLabels = ['target', 'datname', 'user', 'queryid'] as const;
+
+export const statementCalls = counter(
+  'upkeep_pg_statement_calls_total',
+  'Times the statement was executed (pg_stat_statements.calls); top statements by total and mean time, the rest of each database in queryid="other".',
+  statementLabels,
+);
+
+export const statementExecSeconds = counter(
+  'upkeep_pg_statement_exec_seconds_total',
+  'Time spent executing the statement, in seconds (total_exec_time); top statements, the rest of each database in queryid="other".',
+  statementLabels,
+);
+
+export const statementMeanSeconds = gauge(
+  'upkeep_pg_statement_mean_seconds',
+  'Mean execution time of the statement since its statistics began, in seconds (top statements only).',
+  statementLabels,
+);
+
+export const statementRows = counter(
+  'upkeep_pg_statement_rows_total',
+  'Rows retrieved or affected by the statement; top statements, the rest of each database in queryid="other".',
+  statementLabels,
+);
+
+export const statementInfo = gauge(
+  'upkeep_pg_statement_info',
+  'Normalized text of a top statement, truncated (only with statements.queryText: true). The value is always 1.',
+  [...statementLabels, 'query'],
+);
+
+export const databaseStatementCalls = counter(
+  'upkeep_pg_database_statement_calls_total',
+  'Statement executions recorded by pg_stat_statements in the database, all statements.',
+  ['target', 'datname'],
+);
+
+export const databaseStatementExecSeconds = counter(
+  'upkeep_pg_database_statement_exec_seconds_total',
+  'Statement execution time recorded by pg_stat_statements in the database, all statements, in seconds.',
+  ['target', 'datname'],
+);
+
+export const databaseStatementRows = counter(
+  'upkeep_pg_database_statement_rows_total',
+  'Rows retrieved or affected by statements in the database, all statements.',
+  ['target', 'datname'],
+);
+
+export const statementsAvailable = gauge(
+  'upkeep_pg_statements_available',
+  '1 when pg_stat_statements can be read on the target, 0 when the extension is not created in the connected database or not in shared_preload_libraries.',
+  ['target'],
+);
+
+/** The queryid of the aggregate series; real query ids are numbers. */
+export const OTHER_QUERYID = 'other';
+
+interface CandidateRow {
+  datname: string;
+  user: string | null;
+  queryid: string | null;
+  key: string | null;
+  calls: number;
+  seconds: number;
+  rows: number;
+  top: boolean | null;
+}
+
+/** Per-target memory between scrapes: membership, and texts already fetched. */
+interface TargetState {
+  membership: StickyMembership;
+  texts: Map<string, string>;
+  unavailable: string | undefined;
+}
+
+const states = new WeakMap<PostgresTarget, TargetState>();
+
+function stateOf(target: PostgresTarget): TargetState {
+  let state = states.get(target);
+  if (!state) {
+    state = { membership: new StickyMembership(target.config.statements.stickyRefreshes), texts: new Map(), unavailable: undefined };
+    states.set(target, state);
+  }
+  return state;
+}
+
+/**
+ * Candidates (the top N by total time, the top N by mean time, and the
+ * current members wherever they rank) and one totals row per database.
+ * Statements without a queryid (compute_query_id off) only count in totals.
+ */
+function candidatesQuery(versionNum: number): string {
+  const totalTime = versionNum >= 130000 ? 'total_exec_time' : 'total_time';
+  return `
+    WITH s AS (
+      SELECT dbid, userid, queryid,
+             sum(calls)::float8 AS calls, sum(${totalTime})::float8 / 1000 AS seconds, sum(rows)::float8 AS rows
+        FROM pg_stat_statements(false)
+       GROUP BY dbid, userid, queryid
+    ), r AS (
+      SELECT s.*, dbid::text || '/' || userid::text || '/' || queryid::text AS key,
+             row_number() OVER (ORDER BY queryid IS NULL, seconds DESC, dbid, userid, queryid) AS by_total,
+             row_number() OVER (ORDER BY queryid IS NULL, seconds / nullif(calls, 0) DESC NULLS LAST, dbid, userid, queryid) AS by_mean
+        FROM s
+    )
+    SELECT coalesce(d.datname, '') AS datname, pg_get_userbyid(r.userid) AS "user", r.queryid::text AS queryid, r.key,
+           r.calls, r.seconds, r.rows, (r.by_total <= $1 OR r.by_mean <= $1) AS top
+      FROM r LEFT JOIN pg_database d ON d.oid = r.dbid
+     WHERE r.queryid IS NOT NULL AND (r.by_total <= $1 OR r.by_mean <= $1 OR r.key = ANY($2::text[]))
+    UNION ALL
+    SELECT coalesce(d.datname, ''), NULL, NULL, NULL, sum(r.calls), sum(r.seconds), sum(r.rows), NULL
+      FROM r LEFT JOIN pg_database d ON d.oid = r.dbid
+     GROUP BY 1`;
+}
+
+/** The extension is absent (42P01, 42883) or not preloaded (55000): a setup matter, not a failure. */
+const UNAVAILABLE_CODES = new Set(['42P01', '42883', '55000']);
+
+function unavailableReason(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && UNAVAILABLE_CODES.has(code) ? errorMessage(error) : undefined;
+}
+
+async function fetchTexts(target: PostgresTarget, state: TargetState, keys: string[], maxLength: number): Promise<void> {
+  const missing = keys.filter((k) => !state.texts.has(k));
+  if (missing.length === 0) return;
+  const { rows } = await target.query<{ key: string; query: string | null }>(
+    `SELECT dbid::text || '/' || userid::text || '/' || queryid::text AS key, left(query, $2) AS query
+       FROM pg_stat_statements(true)
+      WHERE dbid::text || '/' || userid::text || '/' || queryid::text = ANY($1::text[])`,
+    [missing, maxLength * 2],
+  );
+  for (const row of rows) {
+    // Hidden from a role without pg_read_all_stats: remembered as empty so it is not asked again.
+    if (row.query === null) {
+      state.texts.set(row.key, '');
+      continue;
+    }
+    const oneLine = row.query.replace(/\s+/g, ' ').trim();
+    state.texts.set(row.key, oneLine.length > maxLength ? `${oneLine.slice(0, maxLength - 1)}…` : oneLine);
+  }
+}
+
+function reportAvailability(state: TargetState, target: PostgresTarget, log: Logger, problem: string | undefined): void {
+  if (problem === state.unavailable) return;
+  if (problem === undefined) log.info('statements.available', { target: target.name });
+  else log.warn('statements.unavailable', { target: target.name, error: problem, hint: 'CREATE EXTENSION pg_stat_statements in the database the DSN connects to, with pg_stat_statements in shared_preload_libraries' });
+  state.unavailable = problem;
+}
+
+export const pgStatements = liveCollector({
+  name: 'pg_statements',
+  description: 'pg_stat_statements top-N by total and mean time with sticky membership, "other" per database, per-database totals.',
+  mode: 'live',
+  targetKind: 'postgres',
+  families: [
+    statementCalls,
+    statementExecSeconds,
+    statementMeanSeconds,
+    statementRows,
+    statementInfo,
+    databaseStatementCalls,
+    databaseStatementExecSeconds,
+    databaseStatementRows,
+    statementsAvailable,
+  ],
+  async collect({ target, emit, log }) {
+    const settings = target.config.statements;
+    const state = stateOf(target);
+    let rows: CandidateRow[];
+    try {
+      ({ rows } = await target.query<CandidateRow>(candidatesQuery(target.info?.versionNum ?? 0), [settings.topN, state.membership.members]));
+    } catch (error) {
+      const reason = unavailableReason(error);
+      if (reason === undefined) throw error;
+      reportAvailability(state, target, log, reason);
+      emit(statementsAvailable, {}, 0);
+      return;
+    }
+    reportAvailability(state, target, log, undefined);
+    emit(statementsAvailable, {}, 1);
+
+    const statements = rows.filter((r): r is CandidateRow & { key: string; queryid: string } => r.key !== null && r.queryid !== null);
+    const top = new Set(statements.filter((r) => r.top === true).map((r) => r.key));
+    const members = state.membership.refresh(top, new Set(statements.map((r) => r.key)));
+    for (const key of state.texts.keys()) if (!members.has(key)) state.texts.delete(key);
+    if (settings.queryText) await fetchTexts(target, state, [...members], settings.queryTextMaxLength);
+
+    const included = databaseFilter(target.config.databases);
+    const memberSums = new Map<string, { calls: number; seconds: number; rows: number }>();
+    for (const r of statements) {
+      if (!members.has(r.key) || !included(r.datname)) continue;
+      const labels = { datname: r.datname, user: r.user ?? '', queryid: r.queryid };
+      emit(statementCalls, labels, r.calls);
+      emit(statementExecSeconds, labels, r.seconds);
+      emit(statementRows, labels, r.rows);
+      if (r.calls > 0) emit(statementMeanSeconds, labels, r.seconds / r.calls);
+      const text = state.texts.get(r.key);
+      if (settings.queryText && text) emit(statementInfo, { ...labels, query: text }, 1);
+      const sums = memberSums.get(r.datname) ?? { calls: 0, seconds: 0, rows: 0 };
+      sums.calls += r.calls;
+      sums.seconds += r.seconds;
+      sums.rows += r.rows;
+      memberSums.set(r.datname, sums);
+    }
+
+    for (const db of rows) {
+      if (db.key !== null || !included(db.datname)) continue;
+      emit(databaseStatementCalls, { datname: db.datname }, db.calls);
+      emit(databaseStatementExecSeconds, { datname: db.datname }, db.seconds);
+      emit(databaseStatementRows, { datname: db.datname }, db.rows);
+      const sums = memberSums.get(db.datname) ?? { calls: 0, seconds: 0, rows: 0 };
+      // Floating-point sums can leave a hair below zero when every statement is a member.
+      const other = { datname: db.datname, user: '', queryid: OTHER_QUERYID };
+      emit(statementCalls, other, Math.max(0, db.calls - sums.calls));
+      emit(statementExecSeconds, other, Math.max(0, db.seconds - sums.seconds));
+      emit(statementRows, other, Math.max(0, db.rows - sums.rows));
+    }
+  },
+});
