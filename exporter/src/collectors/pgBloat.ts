@@ -5,7 +5,8 @@
  *
  * Per database, tables above `tables.minSizeBytes` are ranked twice, by
  * estimated bloat and by dead rows; the top `tables.topN` of each get their
- * own series, and every other table is summed into `table="other"`.
+ * own series (topped up with the largest tables when fewer than N qualify),
+ * and every other table is summed into `table="other"`.
  * Indexes: top N by estimated bloat above the same floor, the rest in
  * `index="other"`.
  *
@@ -115,6 +116,20 @@ export function topBy<T>(items: readonly T[], n: number, score: (item: T) => num
 
 const trustedBloat = (t: { trusted: boolean; bloat_bytes: number }) => (t.trusted ? t.bloat_bytes : 0);
 
+/**
+ * The tables with series of their own: the top N by bloat and the top N by
+ * dead rows; when fewer than N tables have either, the largest fill up to N,
+ * so a clean database still shows its main tables' vacuum history.
+ */
+function chooseTables(tables: readonly TableRow[], n: number): Set<TableRow> {
+  const chosen = new Set([...topBy(tables, n, trustedBloat), ...topBy(tables, n, (t) => t.dead_tuples)]);
+  for (const t of topBy(tables, n, (x) => x.total_bytes)) {
+    if (chosen.size >= n) break;
+    chosen.add(t);
+  }
+  return chosen;
+}
+
 export const pgBloat = scheduledCollector({
   name: 'pg_bloat',
   description: 'Estimated table and index bloat, dead rows, last (auto)vacuum and analyze, XID age and invalid indexes, for every included database.',
@@ -151,8 +166,7 @@ export const pgBloat = scheduledCollector({
       const { rows: invalid } = await target.queryDatabase<{ invalid: number }>(datname, INVALID_INDEXES_QUERY);
       emit(invalidIndexes, { datname }, invalid[0]?.invalid ?? 0);
 
-      const large = tables.filter((t) => t.total_bytes >= minSizeBytes);
-      const chosen = new Set([...topBy(large, topN, trustedBloat), ...topBy(large, topN, (t) => t.dead_tuples)]);
+      const chosen = chooseTables(tables.filter((t) => t.total_bytes >= minSizeBytes), topN);
       const rest = { bloat: 0, dead: 0 };
       for (const t of tables) {
         if (!chosen.has(t)) {

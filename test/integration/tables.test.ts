@@ -1,0 +1,126 @@
+/**
+ * Per-table series with real effects, in a database of the test's own on the
+ * shared primary (the exporter connects to `postgres`, so this also proves
+ * other databases are covered): dead rows and bloat grow after a mass delete
+ * and drop after VACUUM; an invalid index is counted; per-table cache
+ * counters and the `other` rows add up to the server's own totals.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  databaseXidAge,
+  indexBloatBytes,
+  invalidIndexes,
+  tableBloatBytes,
+  tableBloatRatio,
+  tableDeadTuples,
+  tableLastAnalyze,
+  tableLastVacuum,
+  tableSizeBytes,
+} from '../../exporter/src/collectors/pgBloat.js';
+import { tableBlocksHit, tableBlocksRead } from '../../exporter/src/collectors/pgTableCache.js';
+import { eventually, harness, queryOnce, startTestExporter, type ParsedMetrics, type TestExporter } from '../harness/index.js';
+
+const DB = 'upkeep_tables';
+let exporter: TestExporter;
+let dsn: string;
+
+const sql = (text: string) => queryOnce(dsn, text);
+const orders = { target: 'main', datname: DB, schema: 'public', table: 'orders' };
+
+async function bloatMetrics(): Promise<ParsedMetrics> {
+  await exporter.scheduled.refresh('pg_bloat', 'main');
+  return (await exporter.scrape()).metrics;
+}
+
+beforeAll(async () => {
+  const admin = harness().primary.dsn;
+  await queryOnce(admin, `DROP DATABASE IF EXISTS ${DB}`);
+  await queryOnce(admin, `CREATE DATABASE ${DB}`);
+  dsn = admin.replace(/\/postgres$/, `/${DB}`);
+  // Autovacuum off on these tables: the test decides when they are vacuumed.
+  await sql(`CREATE TABLE orders (id int PRIMARY KEY, customer int, note text) WITH (autovacuum_enabled = off)`);
+  await sql(`INSERT INTO orders SELECT i, i % 100, repeat('n', 80) FROM generate_series(1, 20000) i`);
+  await sql(`CREATE TABLE notes (id int, body text) WITH (autovacuum_enabled = off)`);
+  await sql(`INSERT INTO notes SELECT i, 'note ' || i FROM generate_series(1, 500) i`);
+  await sql(`CREATE TABLE tags (id int, tag text) WITH (autovacuum_enabled = off)`);
+  await sql(`INSERT INTO tags SELECT i, 'tag' FROM generate_series(1, 50) i`);
+  await sql('ANALYZE');
+  exporter = await startTestExporter({
+    postgres: [{ name: 'main', dsn: admin, tables: { topN: 1, minSizeBytes: 0 } }],
+  });
+  await exporter.firstScheduledRuns;
+});
+
+afterAll(async () => {
+  await exporter?.close();
+  await queryOnce(harness().primary.dsn, `DROP DATABASE IF EXISTS ${DB}`);
+});
+
+describe('bloat and vacuum', () => {
+  it('sees dead rows and bloat after a mass delete, and both drop after VACUUM', async () => {
+    let m = await bloatMetrics();
+    const size = m.value(tableSizeBytes.name, orders);
+    expect(size).toBeGreaterThan(2_000_000);
+    expect(m.value(tableDeadTuples.name, orders)).toBe(0);
+    expect(m.value(tableBloatRatio.name, orders)).toBeLessThan(0.2);
+    expect(m.value(tableLastAnalyze.name, { ...orders, mode: 'manual' })).toBeGreaterThan(Date.now() / 1000 - 300);
+    expect(m.has(tableLastVacuum.name, orders)).toBe(false);
+
+    // The newest 80 % of rows go: their pages are at the end of the heap.
+    await sql('DELETE FROM orders WHERE id > 4000');
+    await sql('ANALYZE orders');
+    // The server publishes table statistics up to a second late.
+    await eventually(async () => (await bloatMetrics()).value(tableDeadTuples.name, orders) === 16000, 'the dead rows counted');
+    m = await bloatMetrics();
+    expect(m.value(tableBloatRatio.name, orders)).toBeGreaterThan(0.7);
+    expect(m.value(tableBloatBytes.name, orders)).toBeGreaterThan(0.7 * size * 0.8);
+
+    // VACUUM frees the dead rows and gives the empty tail of the heap back.
+    await sql('VACUUM orders');
+    await eventually(async () => (await bloatMetrics()).value(tableDeadTuples.name, orders) === 0, 'the dead rows gone');
+    m = await bloatMetrics();
+    expect(m.value(tableBloatRatio.name, orders)).toBeLessThan(0.2);
+    expect(m.value(tableLastVacuum.name, { ...orders, mode: 'manual' })).toBeGreaterThan(Date.now() / 1000 - 60);
+    // The primary key keeps its pages (VACUUM does not shrink indexes): now mostly empty.
+    expect(m.value(indexBloatBytes.name, { ...orders, index: 'orders_pkey' })).toBeGreaterThan(200_000);
+  });
+
+  it('keeps top-N per database and sums the other tables into table="other"', async () => {
+    await sql('DELETE FROM notes WHERE id > 100');
+    await sql('DELETE FROM tags WHERE id > 10');
+    await eventually(async () => (await bloatMetrics()).has(tableDeadTuples.name, { ...orders, table: 'notes' }), 'notes among the top tables');
+    const m = await bloatMetrics();
+    // topN 1: orders is the top by bloat, notes by dead rows; tags is in other.
+    expect(m.value(tableDeadTuples.name, { ...orders, table: 'notes' })).toBe(400);
+    expect(m.has(tableDeadTuples.name, { ...orders, table: 'tags' })).toBe(false);
+    expect(m.value(tableDeadTuples.name, { ...orders, schema: '', table: 'other' })).toBe(40);
+  });
+
+  it('counts invalid indexes and reports XID age per database', async () => {
+    await sql(`INSERT INTO tags VALUES (1, 'duplicate')`);
+    await expect(sql('CREATE UNIQUE INDEX CONCURRENTLY tags_id_unique ON tags (id)')).rejects.toThrow(/could not create unique index/);
+    const m = await bloatMetrics();
+    expect(m.value(invalidIndexes.name, { target: 'main', datname: DB })).toBe(1);
+    expect(m.value(databaseXidAge.name, { target: 'main', datname: DB })).toBeGreaterThan(0);
+    await sql('DROP INDEX tags_id_unique');
+  });
+});
+
+describe('per-table cache counters', () => {
+  it('count heap and index block accesses, and the series add up to pg_statio_user_tables', async () => {
+    await sql('SELECT count(*) FROM orders WHERE id < 100');
+    await sql('SELECT count(*) FROM notes');
+    const { metrics } = await exporter.scrape();
+    const totals = (await sql(
+      `SELECT sum(heap_blks_hit)::float8 AS heap_hit, sum(heap_blks_read)::float8 AS heap_read,
+              sum(coalesce(idx_blks_hit, 0))::float8 AS index_hit FROM pg_statio_user_tables`,
+    ))[0] as { heap_hit: number; heap_read: number; index_hit: number };
+    const sum = (name: string, kind: string) =>
+      metrics.find(name, { target: 'main', datname: DB, kind }).reduce((acc, s) => acc + s.value, 0);
+    expect(sum(tableBlocksHit.name, 'heap')).toBe(totals.heap_hit);
+    expect(sum(tableBlocksRead.name, 'heap')).toBe(totals.heap_read);
+    expect(sum(tableBlocksHit.name, 'index')).toBe(totals.index_hit);
+    // topN 1: one table of its own plus the aggregate.
+    expect(metrics.find(tableBlocksHit.name, { target: 'main', datname: DB, kind: 'heap' }).map((s) => s.labels.table).sort()).toEqual(['orders', 'other']);
+  });
+});
