@@ -16,6 +16,7 @@ import {
   tableLastAnalyze,
   tableLastVacuum,
   tableSizeBytes,
+  unestimatedTables,
 } from '../../exporter/src/collectors/pgBloat.js';
 import { tableBlocksHit, tableBlocksRead } from '../../exporter/src/collectors/pgTableCache.js';
 import { eventually, harness, queryOnce, startTestExporter, type ParsedMetrics, type TestExporter } from '../harness/index.js';
@@ -103,6 +104,17 @@ describe('bloat and vacuum', () => {
     expect(m.value(invalidIndexes.name, { target: 'main', datname: DB })).toBe(1);
     expect(m.value(databaseXidAge.name, { target: 'main', datname: DB })).toBeGreaterThan(0);
     await sql('DROP INDEX tags_id_unique');
+  });
+});
+
+describe('tables whose bloat cannot be estimated', () => {
+  it('are counted, not guessed: a table never analyzed has no bloat series', async () => {
+    await sql(`CREATE TABLE fresh (id int, body text) WITH (autovacuum_enabled = off)`);
+    await sql(`INSERT INTO fresh SELECT i, repeat('f', 50) FROM generate_series(1, 3000) i`);
+    const m = await bloatMetrics();
+    expect(m.value(unestimatedTables.name, { target: 'main', datname: DB })).toBe(1);
+    expect(m.has(tableBloatBytes.name, { ...orders, table: 'fresh' })).toBe(false);
+    await sql('DROP TABLE fresh');
   });
 });
 

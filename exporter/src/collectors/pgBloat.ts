@@ -81,6 +81,12 @@ export const invalidIndexes = gauge(
   ['target', 'datname'],
 );
 
+export const unestimatedTables = gauge(
+  'upkeep_pg_bloat_unestimated_tables',
+  `Tables above the size floor whose bloat cannot be estimated: never analyzed, columns without statistics, or statistics the exporter's role may not read (pg_stats shows only tables it can SELECT; grant pg_read_all_data). ${NOTE}`,
+  ['target', 'datname'],
+);
+
 export const OTHER_INDEX = 'other';
 
 interface TableRow {
@@ -148,6 +154,7 @@ export const pgBloat = scheduledCollector({
     databaseXidAge,
     databaseMxidAge,
     invalidIndexes,
+    unestimatedTables,
   ],
   async collect({ target, emit, signal }) {
     const { topN, minSizeBytes } = target.config.tables;
@@ -166,7 +173,9 @@ export const pgBloat = scheduledCollector({
       const { rows: invalid } = await target.queryDatabase<{ invalid: number }>(datname, INVALID_INDEXES_QUERY);
       emit(invalidIndexes, { datname }, invalid[0]?.invalid ?? 0);
 
-      const chosen = chooseTables(tables.filter((t) => t.total_bytes >= minSizeBytes), topN);
+      const large = tables.filter((t) => t.total_bytes >= minSizeBytes);
+      emit(unestimatedTables, { datname }, large.filter((t) => !t.trusted).length);
+      const chosen = chooseTables(large, topN);
       const rest = { bloat: 0, dead: 0 };
       for (const t of tables) {
         if (!chosen.has(t)) {

@@ -77,8 +77,9 @@ export async function createDemoDatabase(cluster: EmbeddedCluster): Promise<Demo
   const monitorPassword = randomBytes(18).toString('base64url');
   await withClient(cluster.dsn('postgres'), async (client) => {
     await client.query(`CREATE DATABASE ${DEMO_DATABASE}`);
-    // pg_monitor: read every statistics view, nothing more.
-    await client.query(`CREATE ROLE ${MONITOR_ROLE} LOGIN IN ROLE pg_monitor PASSWORD '${monitorPassword}'`);
+    // pg_monitor reads every statistics view; pg_read_all_data lets the bloat
+    // estimate see pg_stats of every table (and pg_dump read them).
+    await client.query(`CREATE ROLE ${MONITOR_ROLE} LOGIN IN ROLE pg_monitor, pg_read_all_data PASSWORD '${monitorPassword}'`);
     await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   });
   await withClient(cluster.dsn(DEMO_DATABASE), async (client) => {
