@@ -1,0 +1,82 @@
+/**
+ * What a scrape costs the monitored server: the live collectors issue a
+ * fixed number of statements, whatever the number of tables and statements
+ * (it grows only with the number of databases). Counted by the server itself
+ * (pg_stat_statements, for the exporter's role only) on a cluster of the
+ * test's own. The figures are printed for the README's operations section.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectorDuration } from '../../exporter/src/metrics/exporterFamilies.js';
+import { createScratchPrimary, startTestExporter, type TestExporter } from '../harness/index.js';
+
+let cluster: Awaited<ReturnType<typeof createScratchPrimary>>;
+let exporter: TestExporter;
+
+/** Statements executed so far by the exporter's role, across all databases. */
+async function exporterStatements(): Promise<number> {
+  const [row] = await cluster.query<{ calls: number }>(
+    `SELECT coalesce(sum(calls), 0)::float8 AS calls FROM pg_stat_statements WHERE userid = 'monitor'::regrole`,
+  );
+  return row!.calls;
+}
+
+async function statementsPerScrape(): Promise<number> {
+  const before = await exporterStatements();
+  await exporter.scrape();
+  return (await exporterStatements()) - before;
+}
+
+async function addTablesAndStatements(database: string, count: number, offset: number): Promise<void> {
+  const client = new pg.Client({ connectionString: cluster.dsn(database, 'workload') });
+  await client.connect();
+  try {
+    for (let i = offset; i < offset + count; i += 1) {
+      await client.query(`CREATE TABLE t${i} (id int PRIMARY KEY, body text)`);
+      await client.query(`INSERT INTO t${i} SELECT g, 'x' FROM generate_series(1, 100) g`);
+      await client.query(`SELECT ${Array(i + 1).fill('id').join(', ')} FROM t${i}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  cluster = await createScratchPrimary('cost');
+  await cluster.query('CREATE EXTENSION pg_stat_statements');
+  await cluster.query('CREATE ROLE monitor LOGIN IN ROLE pg_monitor, pg_read_all_data');
+  await cluster.query('CREATE ROLE workload LOGIN');
+  await cluster.query('CREATE DATABASE app OWNER workload');
+  await cluster.query('GRANT CREATE ON SCHEMA public TO workload', [], 'app');
+  await cluster.query('GRANT CREATE ON SCHEMA public TO monitor'); // the heartbeat table
+  exporter = await startTestExporter({
+    postgres: [{ name: 'main', dsn: cluster.dsn('postgres', 'monitor'), heartbeat: { intervalSeconds: 3600 } }],
+  });
+  await exporter.firstScheduledRuns;
+}, 120_000);
+
+afterAll(async () => {
+  await exporter?.close();
+  await cluster?.destroy();
+});
+
+describe('the cost of a scrape', () => {
+  it('is a fixed number of statements, independent of table and statement count', async () => {
+    await exporter.scrape(); // first scrape: text of new statements, connections opened
+    const small = await statementsPerScrape();
+    await addTablesAndStatements('app', 40, 0);
+    await exporter.scrape();
+    const large = await statementsPerScrape();
+    expect(large).toBe(small);
+
+    // Databases: postgres and app (templates excluded by default).
+    const { metrics } = await exporter.scrape();
+    // Failed statements are not in pg_stat_statements: every collector must have succeeded for the count to be whole.
+    expect(metrics.find('upkeep_collector_success', { target: 'main' }).filter((s) => s.value !== 1)).toEqual([]);
+    const durations = metrics
+      .find(collectorDuration.name, { target: 'main' })
+      .map((s) => `${s.labels.collector}=${(s.value * 1000).toFixed(1)}ms`)
+      .join(' ');
+    console.info(`statements per scrape with 2 databases: ${large} (before adding 40 tables and 40 statements: ${small}); durations: ${durations}`);
+  });
+});
