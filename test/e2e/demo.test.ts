@@ -6,7 +6,10 @@ import { access, chmod, mkdtemp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { collectors } from '../../exporter/src/collectors/index.js';
+import { tableBloatBytes, tableDeadTuples } from '../../exporter/src/collectors/pgBloat.js';
 import { blocksHit } from '../../exporter/src/collectors/pgDatabase.js';
+import { statementCalls, statementsAvailable } from '../../exporter/src/collectors/pgStatements.js';
 import { freePort } from '../../exporter/src/freePort.js';
 import { collectorSuccess, targetUp } from '../../exporter/src/metrics/exporterFamilies.js';
 import { RunningCommand } from '../harness/cli.js';
@@ -41,8 +44,17 @@ describe('npm start with no configuration', () => {
     const { status, text, metrics } = await scrape(base);
     expect(status).toBe(200);
     expect(metrics.value(targetUp.name, { kind: 'postgres', target: 'demo' })).toBe(1);
-    expect(metrics.value(collectorSuccess.name, { collector: 'pg_database', target: 'demo' })).toBe(1);
     expect(metrics.value(blocksHit.name, { target: 'demo', datname: 'shop' })).toBeGreaterThan(0);
+    // Every PostgreSQL collector works on the embedded server's version with the demo's least-privilege role.
+    await eventually(async () => {
+      const { metrics: m } = await scrape(base);
+      return collectors.filter((c) => c.targetKind === 'postgres').every((c) => m.value(collectorSuccess.name, { collector: c.name, target: 'demo' }) === 1);
+    }, 'every PostgreSQL collector succeeding against the demo');
+    const { metrics: full } = await scrape(base);
+    expect(full.value(statementsAvailable.name, { target: 'demo' })).toBe(1);
+    expect(full.find(statementCalls.name, { target: 'demo', datname: 'shop' }).length).toBeGreaterThan(1);
+    expect(full.has(tableDeadTuples.name, { target: 'demo', datname: 'shop', schema: 'public', table: 'orders' })).toBe(true);
+    expect(full.has(tableBloatBytes.name, { target: 'demo', datname: 'shop', schema: 'public', table: 'orders' })).toBe(true);
     expect(await promtoolCheckMetrics(text)).toEqual({ code: 0, output: '' });
 
     // The workload keeps the shop database busy.

@@ -38,7 +38,8 @@ export async function startDemo({ listen = DEFAULT_LISTEN, logLevel, log }: Demo
   try {
     const database = await createDemoDatabase(cluster);
     const validated = await validateConfig(
-      { listen, logLevel, postgres: [{ name: 'demo', dsn: database.monitorDsn }] },
+      // The demo tables are small: every one gets its own per-table series.
+      { listen, logLevel, postgres: [{ name: 'demo', dsn: database.monitorDsn, tables: { minSizeBytes: 0 } }] },
       { collectors: catalogOf(collectors) },
     );
     if (!validated.ok) {
