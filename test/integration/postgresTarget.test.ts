@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../exporter/src/log.js';
 import { PostgresTarget } from '../../exporter/src/targets/postgres.js';
-import { harness, postgresTargetConfig } from '../harness/index.js';
+import { harness, postgresTargetConfig, queryOnce } from '../harness/index.js';
 
 const targets: PostgresTarget[] = [];
 afterEach(async () => {
@@ -47,5 +47,28 @@ describe('a PostgreSQL target', () => {
     const started = Date.now();
     await expect(nowhere.probe()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('reads other databases with the same session settings, and never holds up DROP DATABASE', async () => {
+    const dsn = harness().primary.dsn;
+    await queryOnce(dsn, 'DROP DATABASE IF EXISTS upkeep_other');
+    await queryOnce(dsn, 'CREATE DATABASE upkeep_other');
+    const primary = await target('primary', dsn, { statementTimeoutSeconds: 2 });
+    await primary.probe();
+    const { rows } = await primary.queryDatabase<{ db: string; app: string; timeout: string }>(
+      'upkeep_other',
+      `SELECT current_database() AS db, current_setting('application_name') AS app, current_setting('statement_timeout') AS timeout`,
+    );
+    expect(rows[0]).toEqual({ db: 'upkeep_other', app: 'upkeep', timeout: '2s' });
+    // The server waits 5 s for other sessions before DROP DATABASE gives up; the exporter's is gone in about 1 s.
+    await queryOnce(dsn, 'DROP DATABASE upkeep_other');
+    await expect(primary.queryDatabase('upkeep_other', 'SELECT 1')).rejects.toMatchObject({ code: '3D000' });
+  });
+
+  it('routes queries for its own database to the main pool', async () => {
+    const primary = await target('primary', harness().primary.dsn);
+    await primary.probe();
+    const { rows } = await primary.queryDatabase<{ db: string }>('postgres', 'SELECT current_database() AS db');
+    expect(rows[0]?.db).toBe('postgres');
   });
 });

@@ -20,20 +20,22 @@ export async function databasesToVisit(target: PostgresTarget): Promise<string[]
 const INVALID_CATALOG_NAME = '3D000';
 
 /**
- * Runs `visit` for every database to visit, concurrently: the target's
- * connection limiter bounds how many run at once. A database dropped in the
- * meantime is skipped; any other failure fails the whole run.
+ * Runs `visit` for every database to visit, `maxConnections` at a time. Once
+ * the run is aborted (its time is up) no further database is started. A
+ * database dropped in the meantime is skipped; any other failure fails the
+ * whole run.
  */
 export async function forEachDatabase(target: PostgresTarget, signal: AbortSignal, visit: (datname: string) => Promise<void>): Promise<void> {
-  const databases = await databasesToVisit(target);
-  await Promise.all(
-    databases.map(async (datname) => {
-      if (signal.aborted) return;
-      try {
-        await visit(datname);
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== INVALID_CATALOG_NAME) throw error;
-      }
-    }),
-  );
+  const queue = await databasesToVisit(target);
+  const visitOne = async (datname: string) => {
+    try {
+      await visit(datname);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== INVALID_CATALOG_NAME) throw error;
+    }
+  };
+  const worker = async () => {
+    for (let datname = queue.shift(); datname !== undefined && !signal.aborted; datname = queue.shift()) await visitOne(datname);
+  };
+  await Promise.all(Array.from({ length: Math.min(target.config.maxConnections, queue.length) }, worker));
 }
