@@ -14,14 +14,21 @@ import type { PostgresTargetConfig } from '../../exporter/src/config/types.js';
 import { startExporter, type RunningExporter } from '../../exporter/src/exporter.js';
 import { createLogger, type Logger } from '../../exporter/src/log.js';
 import { parseMetrics, type ParsedMetrics } from './metricsText.js';
-import { PostgresCluster, removeDirectory } from './postgresCluster.js';
+import { makeServerOwnedDirectory, PostgresCluster, removeDirectory } from './postgresCluster.js';
 import type { HarnessInfo } from './types.js';
 
 export { parseMetrics, type ParsedMetrics } from './metricsText.js';
-export { PostgresCluster, queryOnce } from './postgresCluster.js';
+export { makeServerOwnedDirectory, PostgresCluster, queryOnce } from './postgresCluster.js';
 
 export function harness(): HarnessInfo {
   return inject('harness');
+}
+
+/** A fresh directory under the run directory, owned by the PostgreSQL server user when `ownedByServer`. */
+export async function temporaryDirectory(prefix: string, ownedByServer = false): Promise<string> {
+  const dir = await mkdtemp(join(harness().runDir, prefix));
+  if (ownedByServer) await makeServerOwnedDirectory(dir);
+  return dir;
 }
 
 /** A cluster of the test's own (for tests that stop or break it); stop it with `destroy()`. */

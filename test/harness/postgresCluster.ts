@@ -42,7 +42,8 @@ function renderSettings(settings: Record<string, string | number | boolean>): st
   return `\n# upkeep test harness\n${lines.join('\n')}\n`;
 }
 
-async function makeServerOwnedDirectory(path: string): Promise<void> {
+/** A directory the PostgreSQL server user owns (servers, archive commands and pgBackRest run as that user). */
+export async function makeServerOwnedDirectory(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: 0o700 });
   const runAs = await unprivilegedUser();
   if (runAs) await chown(path, runAs.uid, runAs.gid);

@@ -71,7 +71,7 @@ redis:
     const { code, stdout } = await runCli(['check-config', file]);
     expect(code).toBe(2);
     expect(stdout.split('\n')).toEqual([
-      `${file}:5: postgres[0].statementTimeoutSecs: unknown key (did you mean "statementTimeoutSeconds"?); allowed here: name, dsn, dsnEnv, dsnFile, databases, statementTimeoutSeconds, lockTimeoutSeconds, connectTimeoutSeconds, maxConnections`,
+      `${file}:5: postgres[0].statementTimeoutSecs: unknown key (did you mean "statementTimeoutSeconds"?); allowed here: name, dsn, dsnEnv, dsnFile, databases, statementTimeoutSeconds, lockTimeoutSeconds, connectTimeoutSeconds, maxConnections, heartbeat, statements, tables`,
       `${file}:7: redis[0]: needs one of url, urlEnv, urlFile`,
       `${file}: invalid, 2 problems`,
       '',

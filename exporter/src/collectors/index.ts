@@ -3,6 +3,7 @@
  * folder plus one line here.
  */
 import type { CollectorCatalogEntry } from '../config/schema.js';
+import { backups } from './backups.js';
 import { pgBloat } from './pgBloat.js';
 import { pgDatabase } from './pgDatabase.js';
 import { pgHeartbeat } from './pgHeartbeat.js';
@@ -10,6 +11,7 @@ import { pgReplication } from './pgReplication.js';
 import { pgSessions } from './pgSessions.js';
 import { pgStatements } from './pgStatements.js';
 import { pgTableCache } from './pgTableCache.js';
+import { pgWalArchive } from './pgWalArchive.js';
 import type { Collector } from './types.js';
 
 export const collectors: readonly Collector[] = [
@@ -20,6 +22,8 @@ export const collectors: readonly Collector[] = [
   pgSessions,
   pgStatements,
   pgBloat,
+  pgWalArchive,
+  backups,
 ];
 
 export function catalogOf(list: readonly Collector[]): CollectorCatalogEntry[] {
