@@ -11,6 +11,7 @@ import { pgReplication } from './pgReplication.js';
 import { pgSessions } from './pgSessions.js';
 import { pgStatements } from './pgStatements.js';
 import { pgTableCache } from './pgTableCache.js';
+import { pgTls } from './pgTls.js';
 import { pgWalArchive } from './pgWalArchive.js';
 import type { Collector } from './types.js';
 
@@ -22,6 +23,7 @@ export const collectors: readonly Collector[] = [
   pgSessions,
   pgStatements,
   pgBloat,
+  pgTls,
   pgWalArchive,
   backups,
 ];

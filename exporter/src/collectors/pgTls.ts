@@ -1,0 +1,93 @@
+/**
+ * The PostgreSQL server's own TLS certificate, read the way a client sees
+ * it: SSLRequest to the host and port of the target's DSN, then the
+ * handshake. Scheduled, because a certificate changes rarely and a probe is
+ * a fresh connection each time.
+ *
+ * Nothing to probe over a Unix socket, and a server without TLS is a fact to
+ * report (`upkeep_tls_offered 0`), not a failure: both are logged once, when
+ * they start, not on every run.
+ */
+import { parse } from 'pg-connection-string';
+import type { Logger } from '../log.js';
+import { emitTlsProbe, tlsFamilies } from '../metrics/tlsFamilies.js';
+import type { PostgresTarget } from '../targets/postgres.js';
+import { probeTls, type TlsProbeResult } from '../targets/tlsProbe.js';
+import { scheduledCollector } from './types.js';
+
+/** What pg falls back to when neither the DSN nor PGHOST / PGPORT say. */
+const DEFAULT_HOST = 'localhost';
+const DEFAULT_PORT = 5432;
+
+export type ServerAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'socket'; directory: string };
+
+/** Where the target's server listens, read from the DSN the way pg reads it. */
+export function serverAddress(dsn: string): ServerAddress {
+  let url: URL;
+  try {
+    url = new URL(dsn);
+  } catch {
+    // URL errors carry the input, and the DSN holds the password.
+    throw new Error('the DSN is not a URL');
+  }
+  // parse() reads sslcert / sslkey / sslrootcert files synchronously and warns
+  // about some sslmode values; none of the ssl* parameters matter for where
+  // the server is.
+  for (const key of [...url.searchParams.keys()]) if (key.startsWith('ssl')) url.searchParams.delete(key);
+  const parsed = parse(url.href);
+  const host = parsed.host || process.env.PGHOST || DEFAULT_HOST;
+  if (host.startsWith('/')) return { kind: 'socket', directory: host };
+  const port = Number(parsed.port || process.env.PGPORT || DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error('the port (from the DSN or PGPORT) is not a TCP port number');
+  return { kind: 'tcp', host, port };
+}
+
+/** The last situation logged per target, so each is logged once when it starts. */
+const lastLogged = new WeakMap<PostgresTarget, string>();
+
+function logOnChange(target: PostgresTarget, situation: string, write: () => void): void {
+  if (lastLogged.get(target) === situation) return;
+  lastLogged.set(target, situation);
+  write();
+}
+
+function logResult(target: PostgresTarget, result: TlsProbeResult, log: Logger): void {
+  if (!result.offered) {
+    logOnChange(target, 'not_offered', () => log.info('pg_tls.not_offered', { message: 'the server runs without TLS (it answered N to SSLRequest)' }));
+    return;
+  }
+  const { verified, verifyError, hostname, hostnameMatches, hostnameError } = result;
+  logOnChange(target, JSON.stringify(['offered', verifyError, hostnameError]), () =>
+    log.info('pg_tls.offered', { verified, verifyError, hostname, hostnameMatches, hostnameError, certificates: result.chain.length }),
+  );
+}
+
+export const pgTls = scheduledCollector({
+  name: 'pg_tls',
+  description: "The server's TLS certificate chain as clients see it (SSLRequest, then the TLS handshake): expiry, verification, host name.",
+  mode: 'scheduled',
+  targetKind: 'postgres',
+  families: tlsFamilies,
+  defaultSchedule: '*/5 * * * *',
+  defaultTimeoutSeconds: 15,
+  async collect({ target, emit, signal, log }) {
+    const address = serverAddress(target.config.dsn);
+    if (address.kind === 'socket') {
+      logOnChange(target, 'unix_socket', () =>
+        log.info('pg_tls.unix_socket', { directory: address.directory, message: 'the target connects through a Unix socket: there is no TLS to probe' }),
+      );
+      return;
+    }
+    const result = await probeTls({
+      host: address.host,
+      port: address.port,
+      protocol: 'postgres',
+      // The same patience as for the target's own connections; the run's
+      // timeout (signal) stays the hard limit.
+      timeoutMs: target.config.connectTimeoutSeconds * 1000,
+      signal,
+    });
+    emitTlsProbe(emit, 'postgres', result);
+    logResult(target, result, log);
+  },
+});
