@@ -21,6 +21,7 @@ import {
   type DumpManifest,
 } from './manifest.js';
 import { BackupSourceError } from './sourceReading.js';
+import { rejectionOf } from '../../../test/harness/rejection.js';
 
 let dir: string;
 const never = new AbortController().signal;
@@ -60,14 +61,7 @@ async function dumpWithManifest(path: string, finishedAt: string, content = 'PGD
   await writeDumpManifest(path, factsAt(finishedAt));
 }
 
-async function failureOf(work: Promise<unknown>): Promise<BackupSourceError> {
-  const error = await work.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof BackupSourceError)) throw new Error(`expected a BackupSourceError, got ${String(error)}`);
-  return error;
-}
+const failureOf = (work: Promise<unknown>) => rejectionOf(work, BackupSourceError);
 
 describe('dump directory', () => {
   it('counts dumps with a valid manifest, dated by the manifest and not by the file\'s mtime', async () => {

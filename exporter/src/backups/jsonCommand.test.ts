@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../demo/postmaster.js';
 import { runCommand, runJsonCommand } from './jsonCommand.js';
 import { BackupSourceError } from './sourceReading.js';
+import { rejectionOf } from '../../../test/harness/rejection.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/backups/', import.meta.url));
 const standin = (name: string) => join(fixtures, 'standins', name);
@@ -23,14 +24,7 @@ afterEach(async () => {
   scratch = undefined;
 });
 
-async function failureOf(work: Promise<unknown>): Promise<BackupSourceError> {
-  const error = await work.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof BackupSourceError)) throw new Error(`expected a BackupSourceError, got ${String(error)}`);
-  return error;
-}
+const failureOf = (work: Promise<unknown>) => rejectionOf(work, BackupSourceError);
 
 /** Starts hang.sh and returns the pids of the shell and its child once it wrote them. */
 async function startHanging(run: (pidFile: string) => Promise<unknown>): Promise<{ outcome: Promise<unknown>; pids: number[] }> {
