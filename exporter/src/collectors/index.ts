@@ -29,5 +29,5 @@ export const collectors: readonly Collector[] = [
 ];
 
 export function catalogOf(list: readonly Collector[]): CollectorCatalogEntry[] {
-  return list.map((c) => ({ name: c.name, mode: c.mode }));
+  return list.map((c) => (c.mode === 'scheduled' ? { name: c.name, mode: c.mode, defaultTimeoutSeconds: c.defaultTimeoutSeconds } : { name: c.name, mode: c.mode }));
 }

@@ -9,6 +9,7 @@ import type { CollectorCatalogEntry } from './schema.js';
 const collectors: CollectorCatalogEntry[] = [
   { name: 'pg_database', mode: 'live' },
   { name: 'pg_bloat', mode: 'scheduled' },
+  { name: 'backups', mode: 'scheduled', defaultTimeoutSeconds: 120 },
 ];
 
 const TOKEN = 'x'.repeat(MIN_TOKEN_LENGTH);
@@ -205,7 +206,7 @@ collectors:
   pg_bloat: { schedule: "*/30 * * * *", timeoutSeconds: 120 }
 `);
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'collectors.pg_databse: refers to unknown collector "pg_databse" (did you mean "pg_database"?); known: pg_database, pg_bloat',
+      'collectors.pg_databse: refers to unknown collector "pg_databse" (did you mean "pg_database"?); known: pg_database, pg_bloat, backups',
       'collectors.pg_database.schedule: does not apply: pg_database is a live collector and runs on every scrape within the scrape timeout',
     ]);
   });
@@ -232,5 +233,18 @@ collectors:
     expect(result.ok && result.warnings).toEqual([
       'postgres[0].dsn contains a password inline; prefer dsnEnv or dsnFile so the file can be shared',
     ]);
+  });
+
+  it('warns when a backup source may take as long as the whole backups run', async () => {
+    const sources = `backups:
+  - { name: slow, target: main, kind: pgbackrest, stanza: main, timeoutSeconds: 120 }
+  - { name: fine, target: main, kind: walg, timeoutSeconds: 60 }
+`;
+    const result = await load(`postgres: [{ name: main, dsnEnv: X }]\n${sources}`, { X: 'postgresql://db/postgres' });
+    expect(result.ok && result.warnings).toEqual([
+      "backups[0].timeoutSeconds (120 s) is not below the backups collector's run timeout (120 s): a hanging source would cut the whole run, so no source would be reported down; lower it or raise collectors.backups.timeoutSeconds",
+    ]);
+    const raised = await load(`postgres: [{ name: main, dsnEnv: X }]\n${sources}collectors: { backups: { timeoutSeconds: 300 } }\n`, { X: 'postgresql://db/postgres' });
+    expect(raised.ok && raised.warnings).toEqual([]);
   });
 });

@@ -61,7 +61,7 @@ export async function validateConfig(raw: unknown, options: LoadOptions, locate:
   const secrets = await resolveSecrets(secretSites(raw), options.env ?? process.env, locate);
   problems.push(...secrets.problems);
   if (!parsed.success || problems.length > 0) return { ok: false, problems: inFileOrder(problems) };
-  return { ok: true, config: withSecrets(parsed.data, secrets.values), warnings: warningsFor(parsed.data) };
+  return { ok: true, config: withSecrets(parsed.data, secrets.values), warnings: warningsFor(parsed.data, options.collectors) };
 }
 
 /** Problems by line, so the report reads top to bottom; those without a line keep their order, last. */
@@ -103,8 +103,26 @@ const NOT_YET_ACTIVE: { key: keyof ParsedConfig; present: (c: ParsedConfig) => b
   { key: 'alertmanager', present: (c) => c.alertmanager !== undefined, what: 'maintenance silences' },
 ];
 
-function warningsFor(cfg: ParsedConfig): string[] {
-  const warnings: string[] = [];
+/**
+ * A backup source allowed as long as (or longer than) the whole `backups`
+ * run would, when it hangs, cut the run: every source would then keep its
+ * previous values instead of only the hanging one reporting down.
+ */
+function backupTimeoutWarnings(cfg: ParsedConfig, catalog: readonly CollectorCatalogEntry[]): string[] {
+  const runLimit = cfg.collectors.backups?.timeoutSeconds ?? catalog.find((c) => c.name === 'backups')?.defaultTimeoutSeconds;
+  if (runLimit === undefined) return [];
+  return cfg.backups.flatMap((b, i) =>
+    b.timeoutSeconds >= runLimit
+      ? [
+          `backups[${i}].timeoutSeconds (${b.timeoutSeconds} s) is not below the backups collector's run timeout (${runLimit} s): ` +
+            'a hanging source would cut the whole run, so no source would be reported down; lower it or raise collectors.backups.timeoutSeconds',
+        ]
+      : [],
+  );
+}
+
+function warningsFor(cfg: ParsedConfig, catalog: readonly CollectorCatalogEntry[]): string[] {
+  const warnings: string[] = [...backupTimeoutWarnings(cfg, catalog)];
   cfg.postgres.forEach((t, i) => {
     if (t.dsn !== undefined && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(t.dsn)) {
       warnings.push(`postgres[${i}].dsn contains a password inline; prefer dsnEnv or dsnFile so the file can be shared`);

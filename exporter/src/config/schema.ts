@@ -16,6 +16,8 @@ import { parseListenAddress } from './listenAddress.js';
 export interface CollectorCatalogEntry {
   name: string;
   mode: 'live' | 'scheduled';
+  /** Scheduled collectors: the hard limit of one run unless `collectors.<name>.timeoutSeconds` says otherwise. */
+  defaultTimeoutSeconds?: number;
 }
 
 export const DEFAULT_LISTEN = '0.0.0.0:9854';
