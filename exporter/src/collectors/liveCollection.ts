@@ -56,12 +56,16 @@ export class LiveCollection {
 
   private async run(budgetMs: number): Promise<SampleSet> {
     const deadline = performance.now() + budgetMs;
+    // Each target into its own set, merged in configuration order: the
+    // exposition reads the same on every scrape, whichever target answers first.
+    const perTarget = await Promise.all(this.targets.all().map((target) => this.collectTarget(target, deadline)));
     const out = new SampleSet();
-    await Promise.all(this.targets.all().map((target) => this.collectTarget(target, deadline, out)));
+    for (const samples of perTarget) out.addAll(samples);
     return out;
   }
 
-  private async collectTarget(target: Target, deadline: number, out: SampleSet): Promise<void> {
+  private async collectTarget(target: Target, deadline: number): Promise<SampleSet> {
+    const out = new SampleSet();
     const up = await this.probe(target, deadline);
     out.add(targetUp, { kind: target.kind, target: target.name }, up ? 1 : 0);
     if (up) target.emitInfo(out);
@@ -81,6 +85,7 @@ export class LiveCollection {
       // A down target is logged once by the probe; its skipped collectors need no line each.
       if (!(error instanceof TargetDownError)) this.failures.record(pair.collector.name, target.name, ok ? undefined : error);
     }
+    return out;
   }
 
   private async probe(target: Target, deadline: number): Promise<boolean> {

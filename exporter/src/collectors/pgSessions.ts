@@ -3,14 +3,19 @@
  * three that page someone: the longest-running query, the longest idle
  * transaction (it holds locks and stops VACUUM from cleaning up) and sessions
  * blocked on a lock. One query per scrape.
+ *
+ * The exporter's own monitoring sessions (application_name `upkeep`, in any
+ * database it reads) are left out: they would count themselves as active.
+ * Maintenance jobs must therefore run under another application_name.
  */
 import { gauge } from '../metrics/family.js';
+import { APPLICATION_NAME } from '../targets/postgres.js';
 import { databaseFilter } from './databaseFilter.js';
 import { liveCollector } from './types.js';
 
 export const sessions = gauge(
   'upkeep_pg_sessions',
-  'Client sessions per database and state (active, idle, idle in transaction, …), from pg_stat_activity; the exporter\'s own query is not counted.',
+  'Client sessions per database and state (active, idle, idle in transaction, …), from pg_stat_activity; the exporter\'s own monitoring sessions (application_name upkeep) are not counted.',
   ['target', 'datname', 'state'],
 );
 
@@ -55,7 +60,7 @@ const SESSIONS_QUERY = `
   WITH a AS (
     SELECT coalesce(datname, '') AS datname, coalesce(state, 'unknown') AS state, query_start, xact_start, state_change, wait_event_type, pid
       FROM pg_stat_activity
-     WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+     WHERE backend_type = 'client backend' AND application_name IS DISTINCT FROM $1
   )
   SELECT
     (SELECT coalesce(json_agg(json_build_object('datname', datname, 'state', state, 'sessions', n)), '[]')
@@ -74,7 +79,7 @@ export const pgSessions = liveCollector({
   targetKind: 'postgres',
   families: [sessions, longestQuery, longestTransaction, idleInTransactionLongest, blockedSessions],
   async collect({ target, emit }) {
-    const { rows } = await target.query<SessionsRow>(SESSIONS_QUERY);
+    const { rows } = await target.query<SessionsRow>(SESSIONS_QUERY, [APPLICATION_NAME]);
     const row = rows[0];
     if (!row) throw new Error('sessions query returned no row');
     const included = databaseFilter(target.config.databases);
