@@ -6,6 +6,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { collectors } from '../../exporter/src/collectors/index.js';
+import { databaseXidAge } from '../../exporter/src/collectors/pgBloat.js';
 import { blocksHit } from '../../exporter/src/collectors/pgDatabase.js';
 import { freePort } from '../../exporter/src/freePort.js';
 import { collectorLastSuccess, collectorSuccess, targetUp } from '../../exporter/src/metrics/exporterFamilies.js';
@@ -27,6 +29,7 @@ describe('a monitored PostgreSQL that stops', () => {
   it('answers the next scrape within 2 s with target_up 0 and collector success 0, then recovers when it returns', async () => {
     const cluster = track(await createScratchPrimary('outage'));
     const exporter: TestExporter = track(await startTestExporter({ postgres: [{ name: 'flaky', dsn: cluster.dsn() }] }));
+    await exporter.firstScheduledRuns;
 
     let { metrics } = await exporter.scrape();
     expect(metrics.value(targetUp.name, { kind: 'postgres', target: 'flaky' })).toBe(1);
@@ -42,6 +45,15 @@ describe('a monitored PostgreSQL that stops', () => {
     // The last success stays where it was: ages keep growing while it is down.
     expect(metrics.value(collectorLastSuccess.name, { collector: 'pg_database', target: 'flaky' })).toBe(lastSuccess);
     expect(metrics.has(blocksHit.name, { target: 'flaky' })).toBe(false);
+    // Every live PostgreSQL collector says so, each in its own series.
+    for (const c of collectors.filter((x) => x.targetKind === 'postgres' && x.mode === 'live')) {
+      expect(metrics.value(collectorSuccess.name, { collector: c.name, target: 'flaky' })).toBe(0);
+    }
+    // A scheduled run against the stopped server fails visibly and keeps serving its last good result.
+    await exporter.scheduled.refresh('pg_bloat', 'flaky');
+    metrics = (await exporter.scrape()).metrics;
+    expect(metrics.value(collectorSuccess.name, { collector: 'pg_bloat', target: 'flaky' })).toBe(0);
+    expect(metrics.value(databaseXidAge.name, { target: 'flaky', datname: 'postgres' })).toBeGreaterThan(0);
 
     // More scrapes while down: still fast, and one log line for the outage, not one per scrape.
     for (let i = 0; i < 3; i++) expect((await exporter.scrape()).elapsedMs).toBeLessThan(2000);
