@@ -20,6 +20,7 @@ import {
   eventually,
   harness,
   promtoolCheckMetrics,
+  queryOnce,
   startTestExporter,
   temporaryDirectory,
   type PostgresCluster,
@@ -106,6 +107,30 @@ describe('WAL archiving', () => {
     expect(metrics.value(walArchiveEnabled.name, { target: 'standby', archive_mode: 'off' })).toBe(0);
     expect(metrics.value(walArchived.name, { target: 'standby' })).toBe(0);
     expect(metrics.value(collectorSuccess.name, { collector: 'pg_wal_archive', target: 'standby' })).toBe(1);
+  });
+
+  it('works for a role without pg_monitor, leaving out only the pending-files count', async () => {
+    const h = harness();
+    await queryOnce(h.primary.dsn, `DROP ROLE IF EXISTS upkeep_plain`);
+    await queryOnce(h.primary.dsn, `CREATE ROLE upkeep_plain LOGIN`);
+    exporter = await startTestExporter({
+      postgres: [
+        { name: 'plain', dsn: h.primary.dsn.replace('postgres@', 'upkeep_plain@') },
+        { name: 'monitor', dsn: h.primary.dsn },
+      ],
+    });
+    await exporter.firstScheduledRuns;
+    const { metrics } = await exporter.scrape();
+    expect(metrics.value(collectorSuccess.name, { collector: 'pg_wal_archive', target: 'plain' })).toBe(1);
+    expect(metrics.has(walArchived.name, { target: 'plain' })).toBe(true);
+    expect(metrics.has(walArchivePending.name, { target: 'plain' })).toBe(false);
+    expect(metrics.has(walArchivePending.name, { target: 'monitor' })).toBe(true);
+    // No other collector needs more than a login either.
+    const failing = metrics.find(collectorSuccess.name, { target: 'plain' }).filter((s) => s.value !== 1).map((s) => s.labels.collector);
+    expect(failing).toEqual([]);
+    await exporter.close();
+    exporter = undefined;
+    await queryOnce(h.primary.dsn, `DROP ROLE upkeep_plain`);
   });
 
   it('survives its server going away: the collector reports failure, the scrape and other targets carry on', async () => {

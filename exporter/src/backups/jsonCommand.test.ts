@@ -67,7 +67,7 @@ describe('runCommand', () => {
     expect(error.message).toContain('did not finish within 0.7 s');
     // Settles at the deadline, not when the pipes close (the child holds stdout).
     expect(elapsed).toBeGreaterThanOrEqual(690);
-    expect(elapsed).toBeLessThan(2000);
+    expect(elapsed).toBeLessThan(10_000); // far below the stand-in's hour of sleep, with room for a loaded machine
     await expectAllGone(pids);
   });
 

@@ -113,7 +113,10 @@ function stateOf(target: PostgresTarget): TargetState {
 /**
  * Candidates (the top N by total time, the top N by mean time, and the
  * current members wherever they rank) and one totals row per database.
- * Statements without a queryid (compute_query_id off) only count in totals.
+ * Statements without a queryid (compute_query_id off) only count in totals,
+ * and so do those of dropped databases (one `datname=""` row): a queryid
+ * does not include the database, so two dropped databases would otherwise
+ * give two series with the same labels.
  */
 function candidatesQuery(versionNum: number): string {
   const totalTime = versionNum >= 130000 ? 'total_exec_time' : 'total_time';
@@ -129,9 +132,9 @@ function candidatesQuery(versionNum: number): string {
              row_number() OVER (ORDER BY queryid IS NULL, seconds / nullif(calls, 0) DESC NULLS LAST, dbid, userid, queryid) AS by_mean
         FROM s
     )
-    SELECT coalesce(d.datname, '') AS datname, pg_get_userbyid(r.userid) AS "user", r.queryid::text AS queryid, r.key,
+    SELECT d.datname, pg_get_userbyid(r.userid) AS "user", r.queryid::text AS queryid, r.key,
            r.calls, r.seconds, r.rows, (r.by_total <= $1 OR r.by_mean <= $1) AS top
-      FROM r LEFT JOIN pg_database d ON d.oid = r.dbid
+      FROM r JOIN pg_database d ON d.oid = r.dbid
      WHERE r.queryid IS NOT NULL AND (r.by_total <= $1 OR r.by_mean <= $1 OR r.key = ANY($2::text[]))
     UNION ALL
     SELECT coalesce(d.datname, ''), NULL, NULL, NULL, sum(r.calls), sum(r.seconds), sum(r.rows), NULL

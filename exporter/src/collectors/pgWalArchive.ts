@@ -1,5 +1,6 @@
 /**
- * WAL archiving health from pg_stat_archiver: one query per scrape.
+ * WAL archiving health from pg_stat_archiver: one query per scrape (plus a
+ * privilege check every ten minutes).
  *
  * Timestamps, not ages: archiving is failing right now when the last failure
  * is newer than the last success, and an idle server legitimately archives
@@ -8,6 +9,7 @@
  * archive_command that hangs fails nothing, hence the pending-files count.
  */
 import { counter, gauge } from '../metrics/family.js';
+import type { PostgresTarget } from '../targets/postgres.js';
 import { liveCollector } from './types.js';
 
 export const walArchived = counter(
@@ -36,7 +38,7 @@ export const walArchiveLastFailure = gauge(
 
 export const walArchivePending = gauge(
   'upkeep_pg_wal_archive_pending_files',
-  'WAL files waiting to be archived (.ready files in pg_wal/archive_status); grows while archiving fails or hangs. Absent unless the exporter\'s role has pg_monitor.',
+  'WAL files waiting to be archived (.ready files in pg_wal/archive_status); grows while archiving fails or hangs. Absent unless the exporter\'s role may run pg_ls_archive_statusdir (pg_monitor may).',
   ['target'],
 );
 
@@ -56,6 +58,38 @@ interface ArchiverRow {
   pending: number | null;
 }
 
+/** How long a privilege check stays good: grants change rarely, and a new one shows within this time. */
+const PRIVILEGE_RECHECK_MS = 10 * 60_000;
+
+const canListStatusDir = new WeakMap<PostgresTarget, { allowed: boolean; checkedAt: number }>();
+
+/**
+ * Whether the role may call pg_ls_archive_statusdir (pg_monitor may). The
+ * server checks EXECUTE when the statement starts, even inside a CASE that
+ * would skip the call, so the main query must leave the call out entirely
+ * for a role without it. Checked once per ten minutes, not per scrape.
+ */
+async function mayListStatusDir(target: PostgresTarget): Promise<boolean> {
+  const known = canListStatusDir.get(target);
+  if (known && Date.now() - known.checkedAt < PRIVILEGE_RECHECK_MS) return known.allowed;
+  const { rows } = await target.query<{ allowed: boolean }>(`SELECT has_function_privilege('pg_ls_archive_statusdir()', 'EXECUTE') AS allowed`);
+  const allowed = rows[0]?.allowed === true;
+  canListStatusDir.set(target, { allowed, checkedAt: Date.now() });
+  return allowed;
+}
+
+function archiverQuery(countPending: boolean): string {
+  const pending = countPending ? `(SELECT count(*) FROM pg_ls_archive_statusdir() s WHERE s.name LIKE '%.ready')::float8` : 'NULL::float8';
+  return `SELECT a.archived_count::float8 AS archived,
+                 a.failed_count::float8 AS failed,
+                 extract(epoch FROM a.last_archived_time)::float8 AS last_archived,
+                 extract(epoch FROM a.last_failed_time)::float8 AS last_failed,
+                 current_setting('archive_mode') AS archive_mode,
+                 pg_is_in_recovery() AS in_recovery,
+                 ${pending} AS pending
+            FROM pg_stat_archiver a`;
+}
+
 export const pgWalArchive = liveCollector({
   name: 'pg_wal_archive',
   description: 'WAL archiving counters, last success and failure, pending files and whether archiving is on.',
@@ -63,20 +97,7 @@ export const pgWalArchive = liveCollector({
   targetKind: 'postgres',
   families: [walArchived, walArchiveFailures, walArchiveLastSuccess, walArchiveLastFailure, walArchivePending, walArchiveEnabled],
   async collect({ target, emit }) {
-    // pg_ls_archive_statusdir needs pg_monitor; the CASE keeps the query
-    // working without it (the uncorrelated subquery runs only when chosen).
-    const { rows } = await target.query<ArchiverRow>(
-      `SELECT a.archived_count::float8 AS archived,
-              a.failed_count::float8 AS failed,
-              extract(epoch FROM a.last_archived_time)::float8 AS last_archived,
-              extract(epoch FROM a.last_failed_time)::float8 AS last_failed,
-              current_setting('archive_mode') AS archive_mode,
-              pg_is_in_recovery() AS in_recovery,
-              CASE WHEN pg_has_role('pg_monitor', 'MEMBER')
-                   THEN (SELECT count(*) FROM pg_ls_archive_statusdir() s WHERE s.name LIKE '%.ready')::float8
-              END AS pending
-         FROM pg_stat_archiver a`,
-    );
+    const { rows } = await target.query<ArchiverRow>(archiverQuery(await mayListStatusDir(target)));
     const row = rows[0];
     if (!row) throw new Error('pg_stat_archiver returned no row');
     emit(walArchived, {}, row.archived);
