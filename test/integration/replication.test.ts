@@ -4,6 +4,7 @@
  * paused and falls back after resume; stopping either end shows; an idle slot
  * retains WAL; the heartbeat crosses to the standby.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +44,8 @@ async function write(n: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  primary = await createScratchPrimary('replication');
+  // Logical WAL too: a logical replication sender must not pass for a standby.
+  primary = await createScratchPrimary('replication', { wal_level: 'logical' });
   await primary.query('CREATE TABLE churn (id bigserial PRIMARY KEY, payload text)');
   await primary.query(`SELECT pg_create_physical_replication_slot('idle_slot', true)`);
   standbyDir = await mkdtemp(join(harness().runDir, 'scratch-replica-'));
@@ -88,6 +90,33 @@ describe('replication', () => {
 
     expect(m.value(slotActive.name, { target: 'main', slot: 'idle_slot' })).toBe(0);
     expect(m.value(slotInfo.name, { target: 'main', slot: 'idle_slot', slot_type: 'physical', database: '', wal_status: 'reserved' })).toBe(1);
+  });
+
+  it('does not count a logical replication sender as a standby', async () => {
+    await primary.query(`SELECT pg_create_logical_replication_slot('decoder', 'test_decoding')`);
+    const receiver = spawn(
+      join(harness().postgresBinDir, 'pg_recvlogical'),
+      ['-h', primary.host, '-p', String(primary.port), '-U', 'postgres', '-d', 'postgres', '--slot', 'decoder', '--start', '-f', '/dev/null'],
+      { stdio: 'ignore' },
+    );
+    try {
+      await eventually(async () => {
+        const [row] = await primary.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_replication`);
+        return row!.n === 2;
+      }, 'pg_recvlogical streaming beside the standby');
+      const m = await metrics();
+      expect(m.value(replicationStandbys.name, { target: 'main' })).toBe(1);
+      expect(m.find(replicationLagBytes.name, { target: 'main' }).map((s) => s.labels.standby)).toEqual([STANDBY]);
+      expect(m.value(slotActive.name, { target: 'main', slot: 'decoder' })).toBe(1);
+    } finally {
+      receiver.kill();
+      await eventually(async () => {
+        const [row] = await primary.query<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = 'decoder'`);
+        return row?.active === false;
+      }, 'pg_recvlogical gone');
+      // A logical slot holds WAL back: drop it so the rest of the test is not affected.
+      await primary.query(`SELECT pg_drop_replication_slot('decoder')`);
+    }
   });
 
   it('shows lag growing while replay is paused and falling back after resume', async () => {

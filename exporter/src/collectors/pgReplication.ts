@@ -28,7 +28,7 @@ export const replicationLagBytes = gauge(
 
 export const replicationStandbys = gauge(
   'upkeep_pg_replication_standbys',
-  'Standbys streaming from this server now (pg_stat_replication rows in state streaming).',
+  'Standbys streaming from this server now (pg_stat_replication rows in state streaming, logical replication subscribers excluded).',
   ['target'],
 );
 
@@ -125,6 +125,21 @@ interface ReplicationRow {
   recovery: RecoveryRow | null;
 }
 
+/**
+ * Two standbys with the same application_name on one host would give
+ * duplicate series, which Prometheus rejects: of such a pair, the one further
+ * behind is kept, so a lagging standby is never hidden by a healthy twin.
+ */
+function worstPerLabelSet(standbys: readonly StandbyRow[]): StandbyRow[] {
+  const byLabels = new Map<string, StandbyRow>();
+  for (const s of standbys) {
+    const key = JSON.stringify([s.standby, s.client_addr, s.state, s.sync_state]);
+    const kept = byLabels.get(key);
+    if (!kept || (s.lag_bytes ?? Infinity) > (kept.lag_bytes ?? Infinity)) byLabels.set(key, s);
+  }
+  return [...byLabels.values()];
+}
+
 /** wal_status and safe_wal_size appeared in PostgreSQL 13. */
 function slotColumns(versionNum: number): string {
   return versionNum >= 130000 ? `'wal_status', s.wal_status, 'safe_wal_bytes', s.safe_wal_size::float8` : `'wal_status', NULL, 'safe_wal_bytes', NULL`;
@@ -152,7 +167,9 @@ function replicationQuery(versionNum: number): string {
                      'flush_lag', extract(epoch FROM r.flush_lag)::float8,
                      'replay_lag', extract(epoch FROM r.replay_lag)::float8,
                      'lag_bytes', pg_wal_lsn_diff(here.lsn, r.replay_lsn)::float8)), '[]')
-              FROM pg_stat_replication r) AS standbys,
+              FROM pg_stat_replication r
+             -- Logical replication senders are subscribers, not standbys.
+             WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots l WHERE l.active_pid = r.pid AND l.slot_type = 'logical')) AS standbys,
            (SELECT coalesce(json_agg(json_build_object(
                      'slot', s.slot_name,
                      'slot_type', s.slot_type,
@@ -196,23 +213,15 @@ export const pgReplication = liveCollector({
     const row = rows[0];
     if (!row) throw new Error('replication query returned no row');
 
-    let streaming = 0;
-    const seen = new Set<string>();
-    for (const s of row.standbys) {
-      if (s.state === 'streaming') streaming += 1;
+    emit(replicationStandbys, {}, row.standbys.filter((s) => s.state === 'streaming').length);
+    for (const s of worstPerLabelSet(row.standbys)) {
       const labels = { standby: s.standby, client_addr: s.client_addr, state: s.state, sync_state: s.sync_state };
-      // Two standbys with the same application_name on one host would give
-      // duplicate series, which Prometheus rejects: the first one is kept.
-      const key = JSON.stringify(labels);
-      if (seen.has(key)) continue;
-      seen.add(key);
       // NULL lag means "caught up and no WAL since" (see pg_stat_replication docs).
       emit(replicationLagSeconds, { ...labels, kind: 'write' }, s.write_lag ?? 0);
       emit(replicationLagSeconds, { ...labels, kind: 'flush' }, s.flush_lag ?? 0);
       emit(replicationLagSeconds, { ...labels, kind: 'replay' }, s.replay_lag ?? 0);
       if (s.lag_bytes !== null) emit(replicationLagBytes, labels, Math.max(0, s.lag_bytes));
     }
-    emit(replicationStandbys, {}, streaming);
     if (!row.in_recovery && row.position !== null) emit(walPositionBytes, {}, row.position);
 
     for (const slot of row.slots) {
