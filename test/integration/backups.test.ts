@@ -29,6 +29,7 @@ import {
 import { collectorDuration, collectorSuccess } from '../../exporter/src/metrics/exporterFamilies.js';
 import {
   createScratchPrimary,
+  eventually,
   harness,
   makeServerOwnedDirectory,
   promtoolCheckMetrics,
@@ -398,6 +399,42 @@ describe('sources that hang, print garbage or fail', () => {
     expect(exporter.captured.events('backup_source.down')).toEqual([]);
     await expectNoneLeft();
   });
+
+  it('the exporter stopping stops the tool a run was waiting for, children included', async () => {
+    exporter = await startTestExporter({
+      postgres: [{ name: 'primary', dsn: harness().primary.dsn }],
+      backups: [{ name: 'hangs', target: 'primary', kind: 'pgbackrest', stanza: 'main', command: hangingCommand, timeoutSeconds: 600 }],
+      collectors: { backups: { timeoutSeconds: 900 } },
+    });
+    await eventually(async () => (await hangingProcesses()).length > 0, 'the stand-in running');
+    const shells = await hangingProcesses();
+    // The stand-in's `sleep` child does not carry its name: found through its parent.
+    await eventually(async () => (await childrenOf(shells)).length > 0, 'the stand-in child running');
+    const started = performance.now();
+    await exporter.close();
+    exporter = undefined;
+    expect(performance.now() - started).toBeLessThan(8000);
+    await expectGone([...shells, ...(await childrenOf(shells))]);
+  });
+
+  /** Live (not zombie) processes whose parent is one of `parents`. */
+  async function childrenOf(parents: number[]): Promise<number[]> {
+    const found: number[] = [];
+    for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry))) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && parents.includes(Number(fields[1]))) found.push(Number(pid));
+    }
+    return found;
+  }
+
+  async function expectGone(pids: number[]): Promise<void> {
+    const alive = async () => {
+      const states = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')));
+      return pids.filter((_, i) => states[i] !== '' && states[i]!.slice(states[i]!.lastIndexOf(')') + 2, states[i]!.lastIndexOf(')') + 3) !== 'Z');
+    };
+    await eventually(async () => (await alive()).length === 0, 'the stand-in and its children gone', 5000);
+  }
 
   async function expectNoneLeft(): Promise<void> {
     const deadline = Date.now() + 5000;

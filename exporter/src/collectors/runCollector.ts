@@ -20,24 +20,46 @@ export interface CollectorRun {
   error?: unknown;
 }
 
+/**
+ * `stop`: aborts the run from outside (the exporter shutting down), like a
+ * timeout does: the collector's signal fires and the run ends at once.
+ */
 export async function runCollector<K extends TargetKind>(
   collector: LiveCollector<K> | ScheduledCollector<K>,
   target: TargetsByKind[K],
   timeoutMs: number,
   log: Logger,
+  stop?: AbortSignal,
 ): Promise<CollectorRun> {
   const samples = new SampleSet();
   const controller = new AbortController();
+  const onStop = () => controller.abort(stop?.reason);
+  if (stop?.aborted) onStop();
+  else stop?.addEventListener('abort', onStop, { once: true });
+  // Rejects when the run is aborted (timeout or stop), so a collector that
+  // ignores its signal cannot keep the caller waiting.
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => {
+      const reason: unknown = controller.signal.reason;
+      reject(reason instanceof Error ? reason : new Error('collector run aborted'));
+    };
+    if (controller.signal.aborted) fail();
+    else controller.signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => undefined);
   const emit: Emit = <L extends string>(family: MetricFamily<L>, labels: Omit<Labels<L>, 'target'>, value: number) => {
     if (!controller.signal.aborted) samples.add(family, { target: target.name, ...labels } as Labels<L>, value);
   };
   const started = performance.now();
   try {
-    await withTimeout(collector.collect({ target, emit, signal: controller.signal, log }), timeoutMs, (error) => controller.abort(error));
+    const work = collector.collect({ target, emit, signal: controller.signal, log });
+    await withTimeout(Promise.race([work, aborted]), timeoutMs, (error) => controller.abort(error));
     return { samples, ok: true, durationSeconds: (performance.now() - started) / 1000, finishedAt: Date.now() / 1000 };
   } catch (error) {
     controller.abort(error);
     return { samples: new SampleSet(), ok: false, error, durationSeconds: (performance.now() - started) / 1000, finishedAt: Date.now() / 1000 };
+  } finally {
+    stop?.removeEventListener('abort', onStop);
   }
 }
 
@@ -45,7 +67,7 @@ export async function runCollector<K extends TargetKind>(
 export interface CollectorTargetPair {
   collector: Collector;
   target: TargetsByKind[TargetKind];
-  run(timeoutMs: number, log: Logger): Promise<CollectorRun>;
+  run(timeoutMs: number, log: Logger, stop?: AbortSignal): Promise<CollectorRun>;
 }
 
 export function pairsFor(collector: Collector, targets: TargetSet): CollectorTargetPair[] {
@@ -54,7 +76,7 @@ export function pairsFor(collector: Collector, targets: TargetSet): CollectorTar
     target,
     // ofKind(collector.targetKind) returns exactly the target type the collector reads;
     // TypeScript cannot correlate the two through the union, hence the cast.
-    run: (timeoutMs, log) => runCollector(collector as LiveCollector<typeof collector.targetKind>, target as never, timeoutMs, log),
+    run: (timeoutMs, log, stop) => runCollector(collector as LiveCollector<typeof collector.targetKind>, target as never, timeoutMs, log, stop),
   }));
 }
 

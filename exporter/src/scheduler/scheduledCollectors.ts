@@ -11,6 +11,9 @@ import type { MetricFamily, SampleSet } from '../metrics/family.js';
 import type { TargetSet } from '../targets/index.js';
 import { FailureLog, emitCollectorHealth, pairsFor, type CollectorTargetPair } from '../collectors/runCollector.js';
 import type { Collector } from '../collectors/types.js';
+import { withTimeout } from '../timeout.js';
+
+const STOP_WAIT_MS = 3000;
 
 interface PairState {
   pair: CollectorTargetPair;
@@ -32,6 +35,8 @@ export class ScheduledCollectors {
   private readonly cachedFamilies = new WeakMap<MetricFamily, MetricFamily>();
   private readonly failures: FailureLog;
   private stopped = false;
+  /** Aborts the runs under way when the exporter stops (child processes killed, no new queries). */
+  private readonly stopping = new AbortController();
 
   constructor(
     collectors: readonly Collector[],
@@ -113,10 +118,21 @@ export class ScheduledCollectors {
     }
   }
 
+  /**
+   * Removes the cron tasks and aborts the runs under way, then waits (at
+   * most STOP_WAIT_MS) for them to end, so that nothing they started — a
+   * pgbackrest process, a connection to another database — outlives the
+   * exporter or runs after the targets closed.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const task of this.tasks) await Promise.resolve(task.destroy());
     this.tasks.length = 0;
+    this.stopping.abort(new Error('the exporter is stopping'));
+    const running = this.states.flatMap((s) => (s.running ? [s.running] : []));
+    await withTimeout(Promise.allSettled(running), STOP_WAIT_MS).catch(() =>
+      this.log.warn('scheduler.stop_slow', { message: `scheduled runs still under way after ${STOP_WAIT_MS} ms; stopping anyway` }),
+    );
   }
 
   /** Starts a run, or joins the one under way (cron ticks and start-up). */
@@ -141,7 +157,7 @@ export class ScheduledCollectors {
   private async execute(state: PairState): Promise<void> {
     const { collector, target } = state.pair;
     const log = this.log.child({ collector: collector.name, target: target.name });
-    const run = await state.pair.run(state.timeoutMs, log);
+    const run = await state.pair.run(state.timeoutMs, log, this.stopping.signal);
     // Shutting down: the pools close under a run in progress; its failure means nothing.
     if (this.stopped) return;
     state.lastOk = run.ok;

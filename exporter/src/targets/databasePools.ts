@@ -24,6 +24,7 @@ export class DatabasePools {
   private readonly pools = new Map<string, pg.Pool>();
   private readonly limiter: Limiter;
   private readonly base: pg.ClientConfig;
+  private closed = false;
 
   constructor(
     private readonly targetName: string,
@@ -39,7 +40,11 @@ export class DatabasePools {
   }
 
   query<R extends pg.QueryResultRow>(database: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.limiter.run(() => this.poolFor(database).query<R>(text, values));
+    return this.limiter.run(() => {
+      // A run that outlived shutdown must not open new connections.
+      if (this.closed) return Promise.reject(new Error(`target ${this.targetName} is closed`));
+      return this.poolFor(database).query<R>(text, values);
+    });
   }
 
   private poolFor(database: string): pg.Pool {
@@ -58,6 +63,7 @@ export class DatabasePools {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await withTimeout(Promise.allSettled(pools.map((p) => p.end())), CLOSE_TIMEOUT_MS).catch((error: unknown) =>
