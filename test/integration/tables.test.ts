@@ -18,6 +18,7 @@ import {
   tableSizeBytes,
   unestimatedTables,
 } from '../../exporter/src/collectors/pgBloat.js';
+import { databaseVisitSuccess } from '../../exporter/src/collectors/databases.js';
 import { tableBlocksHit, tableBlocksRead } from '../../exporter/src/collectors/pgTableCache.js';
 import { eventually, harness, queryOnce, startTestExporter, type ParsedMetrics, type TestExporter } from '../harness/index.js';
 
@@ -136,3 +137,36 @@ describe('per-table cache counters', () => {
     expect(metrics.find(tableBlocksHit.name, { target: 'main', datname: DB, kind: 'heap' }).map((s) => s.labels.table).sort()).toEqual(['orders', 'other']);
   });
 });
+
+describe('a database that refuses the exporter', () => {
+  it('is reported on its own while the other databases are still read', async () => {
+    const admin = harness().primary.dsn;
+    await queryOnce(admin, 'DROP DATABASE IF EXISTS upkeep_locked');
+    await queryOnce(admin, 'DROP ROLE IF EXISTS upkeep_reader');
+    await queryOnce(admin, 'CREATE ROLE upkeep_reader LOGIN IN ROLE pg_monitor, pg_read_all_data');
+    // A connection limit of 0 turns away every role but superusers.
+    await queryOnce(admin, 'CREATE DATABASE upkeep_locked CONNECTION LIMIT 0');
+    const reader = await startTestExporter({ postgres: [{ name: 'reader', dsn: admin.replace('postgres@', 'upkeep_reader@'), tables: { minSizeBytes: 0 } }] });
+    try {
+      await reader.firstScheduledRuns;
+      const { metrics } = await reader.scrape();
+      for (const collector of ['pg_table_cache', 'pg_bloat']) {
+        expect(metrics.value('upkeep_collector_success', { collector, target: 'reader' })).toBe(1);
+        expect(metrics.value(databaseVisitSuccess.name, { target: 'reader', collector, datname: 'upkeep_locked' })).toBe(0);
+        expect(metrics.value(databaseVisitSuccess.name, { target: 'reader', collector, datname: DB })).toBe(1);
+      }
+      expect(metrics.has(tableBlocksHit.name, { target: 'reader', datname: DB, table: 'orders', kind: 'heap' })).toBe(true);
+      expect(metrics.has(tableDeadTuples.name, { target: 'reader', datname: DB, table: 'orders' })).toBe(true);
+      // Logged when it starts, once per collector, not on every scrape.
+      await reader.scrape();
+      const lines = reader.captured.events('database.unreadable').filter((l) => l.datname === 'upkeep_locked');
+      expect(lines.map((l) => l.collector).sort()).toEqual(['pg_bloat', 'pg_table_cache']);
+      expect(String(lines[0]!.error)).toMatch(/too many connections/);
+    } finally {
+      await reader.close();
+      await queryOnce(admin, 'DROP DATABASE upkeep_locked');
+      await queryOnce(admin, 'DROP ROLE upkeep_reader');
+    }
+  });
+});
+

@@ -17,7 +17,7 @@
  */
 import { gauge } from '../metrics/family.js';
 import { databaseFilter } from './databaseFilter.js';
-import { forEachDatabase } from './databases.js';
+import { databaseVisitSuccess, forEachDatabase } from './databases.js';
 import { INDEXES_QUERY, INVALID_INDEXES_QUERY, TABLES_QUERY, XID_AGE_QUERY } from './bloatEstimate.js';
 import { OTHER_SCHEMA, OTHER_TABLE } from './pgTableCache.js';
 import { scheduledCollector } from './types.js';
@@ -155,8 +155,9 @@ export const pgBloat = scheduledCollector({
     databaseMxidAge,
     invalidIndexes,
     unestimatedTables,
+    databaseVisitSuccess,
   ],
-  async collect({ target, emit, signal }) {
+  async collect({ target, emit, signal, log }) {
     const { topN, minSizeBytes } = target.config.tables;
     const included = databaseFilter(target.config.databases);
 
@@ -167,7 +168,7 @@ export const pgBloat = scheduledCollector({
       emit(databaseMxidAge, { datname: row.datname }, row.mxid_age);
     }
 
-    await forEachDatabase(target, signal, async (datname) => {
+    await forEachDatabase(target, { collector: 'pg_bloat', emit, signal, log }, async (datname) => {
       const { rows: tables } = await target.queryDatabase<TableRow>(datname, TABLES_QUERY);
       const { rows: indexes } = await target.queryDatabase<IndexRow>(datname, INDEXES_QUERY);
       const { rows: invalid } = await target.queryDatabase<{ invalid: number }>(datname, INVALID_INDEXES_QUERY);

@@ -10,7 +10,7 @@
  * stat every file of every table on each scrape.
  */
 import { counter } from '../metrics/family.js';
-import { forEachDatabase } from './databases.js';
+import { databaseVisitSuccess, forEachDatabase } from './databases.js';
 import { liveCollector } from './types.js';
 
 const tableLabels = ['target', 'datname', 'schema', 'table', 'kind'] as const;
@@ -65,10 +65,10 @@ export const pgTableCache = liveCollector({
   description: 'Heap and index block hits and reads of the busiest tables per database, the rest as "other".',
   mode: 'live',
   targetKind: 'postgres',
-  families: [tableBlocksHit, tableBlocksRead],
-  async collect({ target, emit, signal }) {
+  families: [tableBlocksHit, tableBlocksRead, databaseVisitSuccess],
+  async collect({ target, emit, signal, log }) {
     const { topN, minSizeBytes } = target.config.tables;
-    await forEachDatabase(target, signal, async (datname) => {
+    await forEachDatabase(target, { collector: 'pg_table_cache', emit, signal, log }, async (datname) => {
       const { rows } = await target.queryDatabase<TableCacheRow>(datname, TABLE_CACHE_QUERY, [topN, minSizeBytes]);
       for (const row of rows) {
         const names = row.table === null ? { schema: OTHER_SCHEMA, table: OTHER_TABLE } : { schema: row.schema ?? '', table: row.table };
