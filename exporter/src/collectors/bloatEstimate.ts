@@ -5,28 +5,44 @@
  * with the pages the relation has. The difference is dead rows and free space
  * that VACUUM has not given back to the operating system.
  *
- * It is an estimate: alignment padding inside a row is ignored (a little
- * bloat is always reported), TOAST is left out, and rows whose statistics
- * cannot be trusted are marked so the caller skips them: never analyzed,
- * columns without statistics, `name` columns (their stored width differs from
- * avg_width), expression indexes.
+ * It is an estimate: padding between columns is modelled from each type's
+ * alignment, variable-length values are taken as short (unaligned), TOAST is
+ * left out, and rows whose statistics cannot be trusted are marked so the
+ * caller skips them: never analyzed, columns without statistics, `name`
+ * columns (their stored width differs from avg_width), expression indexes,
+ * and non-unique btree indexes with many duplicate keys (deduplicated, so
+ * smaller than the model).
  */
+
+/**
+ * Alignment of a column's value in a heap row, in bytes. Variable-length
+ * values are counted as unaligned: most are short enough for the 1-byte
+ * header, which PostgreSQL stores without padding.
+ */
+const ALIGNMENT = `CASE WHEN t.typlen = -1 THEN 1 WHEN t.typalign = 'd' THEN 8 WHEN t.typalign = 'i' THEN 4 WHEN t.typalign = 's' THEN 2 ELSE 1 END`;
 
 /** Per table of the connected database: estimate inputs, vacuum facts and size. */
 export const TABLES_QUERY = `
-  WITH columns AS (
-    SELECT a.attrelid AS relid,
-           count(*) AS natts,
-           count(s.attname) AS with_stats,
-           sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
-           bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls,
-           bool_or(a.atttypid = 'pg_catalog.name'::regtype) AS has_name
+  WITH attributes AS (
+    SELECT a.attrelid AS relid, a.atttypid, s.attname IS NOT NULL AS has_stats,
+           coalesce(s.null_frac, 0) AS null_frac, coalesce(s.avg_width, 0) AS avg_width,
+           -- the padding after a value is what aligns the next one
+           coalesce(lead(${ALIGNMENT}) OVER (PARTITION BY a.attrelid ORDER BY a.attnum), 1) AS next_alignment
       FROM pg_attribute a
+      JOIN pg_type t ON t.oid = a.atttypid
       JOIN pg_class c ON c.oid = a.attrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname AND NOT s.inherited
      WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'm')
-     GROUP BY a.attrelid
+  ), columns AS (
+    SELECT relid,
+           count(*) AS natts,
+           count(*) FILTER (WHERE has_stats) AS with_stats,
+           sum((1 - null_frac) * ceil(avg_width / next_alignment::float8) * next_alignment) AS data_width,
+           bool_or(null_frac > 0) AS has_nulls,
+           bool_or(atttypid = 'pg_catalog.name'::regtype) AS has_name
+      FROM attributes
+     GROUP BY relid
   ), estimate AS (
     SELECT t.relid, t.schemaname, t.relname,
            c.relpages::float8 AS pages,
@@ -36,8 +52,11 @@ export const TABLES_QUERY = `
            -- heap tuple: 23-byte header (+ null bitmap) padded to 8, data padded to 8, 4-byte line pointer
            8 * ceil((23 + CASE WHEN col.has_nulls THEN ceil(col.natts / 8.0) ELSE 0 END) / 8.0)
              + 8 * ceil(coalesce(col.data_width, 0) / 8.0) + 4 AS tuple_bytes,
+           -- An empty table needs no column statistics, but only once VACUUM or
+           -- ANALYZE has counted it (before PostgreSQL 14, "never counted" is 0 too).
            (c.reltuples >= 0 AND NOT coalesce(col.has_name, false)
-             AND (coalesce(col.with_stats = col.natts, true) OR c.reltuples = 0)) AS trusted,
+             AND (coalesce(col.with_stats = col.natts, true)
+                  OR (c.reltuples = 0 AND coalesce(t.last_vacuum, t.last_autovacuum, t.last_analyze, t.last_autoanalyze) IS NOT NULL))) AS trusted,
            t.n_dead_tup::float8 AS dead_tuples,
            extract(epoch FROM t.last_vacuum)::float8 AS last_vacuum,
            extract(epoch FROM t.last_autovacuum)::float8 AS last_autovacuum,
@@ -48,12 +67,9 @@ export const TABLES_QUERY = `
       JOIN pg_class c ON c.oid = t.relid
       LEFT JOIN columns col ON col.relid = t.relid
   )
-  SELECT schemaname AS schema, relname AS "table", total_bytes, dead_tuples,
-         last_vacuum, last_autovacuum, last_analyze, last_autoanalyze, trusted,
-         pages * block_size AS heap_bytes,
-         greatest(0, pages - ceil(tuples / greatest(1, floor((block_size - 24) * fillfactor / 100.0 / tuple_bytes))))
-           * block_size AS bloat_bytes
-    FROM estimate`;
+  SELECT schema, "table", total_bytes, dead_tuples, last_vacuum, last_autovacuum, last_analyze, last_autoanalyze, trusted, heap_bytes,
+         greatest(0, pages - ceil(tuples / greatest(1, floor((block_size - 24) * fillfactor / 100.0 / tuple_bytes)))) * block_size AS bloat_bytes
+    FROM (SELECT e.*, schemaname AS schema, relname AS "table", pages * block_size AS heap_bytes FROM estimate e) AS named`;
 
 /** Per btree index on plain columns: the same estimate for leaf pages. */
 export const INDEXES_QUERY = `
@@ -67,6 +83,11 @@ export const INDEXES_QUERY = `
            sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
            bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls,
            bool_or(a.atttypid = 'pg_catalog.name'::regtype) AS has_name,
+           x.indisunique AS is_unique,
+           -- distinct values of the leading column (negative: a fraction of the rows)
+           (SELECT lead.n_distinct FROM pg_stats lead
+              JOIN pg_attribute la ON la.attrelid = t.oid AND la.attnum = x.indkey[0] AND la.attname = lead.attname
+             WHERE lead.schemaname = n.nspname AND lead.tablename = t.relname AND NOT lead.inherited) AS lead_distinct,
            pg_relation_size(i.oid)::float8 AS index_bytes
       FROM pg_index x
       JOIN pg_class i ON i.oid = x.indexrelid
@@ -77,10 +98,16 @@ export const INDEXES_QUERY = `
       LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname AND NOT s.inherited
      WHERE x.indexprs IS NULL AND x.indisvalid AND i.relpages > 0
        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-     GROUP BY n.nspname, t.relname, i.relname, i.oid, i.relpages, i.reltuples, i.reloptions, x.indnatts
+     GROUP BY n.nspname, t.oid, t.relname, i.relname, i.oid, i.relpages, i.reltuples, i.reloptions, x.indnatts, x.indisunique, x.indkey
   )
   SELECT schema, "table", "index", index_bytes,
-         (tuples >= 0 AND NOT has_name AND with_stats = natts) AS trusted,
+         -- Since PostgreSQL 13 a btree stores a repeated key once (deduplication):
+         -- with many duplicates it is smaller than this model, whose estimate
+         -- would then read 0. Such indexes are left out instead.
+         (tuples >= 0 AND NOT has_name AND with_stats = natts
+           AND (is_unique OR lead_distinct IS NULL
+                OR (lead_distinct < 0 AND lead_distinct <= -0.5)
+                OR (lead_distinct > 0 AND lead_distinct >= 0.5 * tuples))) AS trusted,
          -- index tuple: 8-byte header (+ null bitmap) and data padded to 8, 4-byte line pointer;
          -- page: 24-byte header and 16-byte btree special space; plus the metapage
          greatest(0, pages - 1 - ceil(tuples / greatest(1, floor((block_size - 40) * fillfactor / 100.0
