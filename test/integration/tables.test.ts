@@ -120,21 +120,56 @@ describe('tables whose bloat cannot be estimated', () => {
 });
 
 describe('per-table cache counters', () => {
-  it('count heap and index block accesses, and the series add up to pg_statio_user_tables', async () => {
-    await sql('SELECT count(*) FROM orders WHERE id < 100');
-    await sql('SELECT count(*) FROM notes');
-    const { metrics } = await exporter.scrape();
-    const totals = (await sql(
+  interface Totals {
+    heap_hit: number;
+    heap_read: number;
+    index_hit: number;
+  }
+  const totals = async () =>
+    (await sql(
       `SELECT sum(heap_blks_hit)::float8 AS heap_hit, sum(heap_blks_read)::float8 AS heap_read,
               sum(coalesce(idx_blks_hit, 0))::float8 AS index_hit FROM pg_statio_user_tables`,
-    ))[0] as { heap_hit: number; heap_read: number; index_hit: number };
-    const sum = (name: string, kind: string) =>
-      metrics.find(name, { target: 'main', datname: DB, kind }).reduce((acc, s) => acc + s.value, 0);
-    expect(sum(tableBlocksHit.name, 'heap')).toBe(totals.heap_hit);
-    expect(sum(tableBlocksRead.name, 'heap')).toBe(totals.heap_read);
-    expect(sum(tableBlocksHit.name, 'index')).toBe(totals.index_hit);
-    // topN 1: one table of its own plus the aggregate.
-    expect(metrics.find(tableBlocksHit.name, { target: 'main', datname: DB, kind: 'heap' }).map((s) => s.labels.table).sort()).toEqual(['orders', 'other']);
+    ))[0] as Totals;
+  const series = (metrics: ParsedMetrics, name: string, kind: string) => metrics.find(name, { target: 'fresh', datname: DB, kind });
+  const sum = (metrics: ParsedMetrics, name: string, kind: string) => series(metrics, name, kind).reduce((acc, s) => acc + s.value, 0);
+
+  it('count heap and index accesses; the series add up to pg_statio_user_tables, and "other" never goes back when a table joins the top', async () => {
+    await sql('DROP TABLE IF EXISTS hot');
+    await sql(`CREATE TABLE hot (id int) WITH (autovacuum_enabled = off)`);
+    await sql('INSERT INTO hot VALUES (1)');
+    await sql('SELECT count(*) FROM orders WHERE id < 100');
+    // An exporter of this test's own: its first refresh is the one that adds up exactly.
+    const cache = await startTestExporter({ postgres: [{ name: 'fresh', dsn: harness().primary.dsn, tables: { topN: 1, minSizeBytes: 0 } }] });
+    try {
+      const first = (await cache.scrape()).metrics;
+      const before = await totals();
+      expect(sum(first, tableBlocksHit.name, 'heap')).toBe(before.heap_hit);
+      expect(sum(first, tableBlocksRead.name, 'heap')).toBe(before.heap_read);
+      expect(sum(first, tableBlocksHit.name, 'index')).toBe(before.index_hit);
+      // topN 1: orders, the busiest, has series of its own; the rest is "other".
+      expect(series(first, tableBlocksHit.name, 'heap').map((x) => x.labels.table).sort()).toEqual(['orders', 'other']);
+
+      // Make `hot` the busiest table: one heap access per rescan.
+      const [orders] = (await sql(
+        `SELECT (heap_blks_hit + heap_blks_read + coalesce(idx_blks_hit, 0) + coalesce(idx_blks_read, 0))::int AS n FROM pg_statio_user_tables WHERE relname = 'orders'`,
+      )) as { n: number }[];
+      await sql(`DO $$ BEGIN FOR i IN 1..${orders!.n + 1000} LOOP PERFORM count(*) FROM hot; END LOOP; END $$`);
+      let second = first;
+      await eventually(async () => {
+        second = (await cache.scrape()).metrics;
+        return series(second, tableBlocksHit.name, 'heap').some((x) => x.labels.table === 'hot');
+      }, 'hot joining the top');
+      const after = await totals();
+      // orders stays (sticky), hot joined: its history left "other", which still did not go down.
+      expect(series(second, tableBlocksHit.name, 'heap').map((x) => x.labels.table).sort()).toEqual(['hot', 'orders', 'other']);
+      const otherOf = (m: ParsedMetrics) => m.value(tableBlocksHit.name, { target: 'fresh', datname: DB, schema: '', table: 'other', kind: 'heap' });
+      expect(otherOf(second)).toBeGreaterThanOrEqual(otherOf(first));
+      // Rates add up: what the series that exist in both scrapes gained is what the database gained.
+      const gained = series(first, tableBlocksHit.name, 'heap').reduce((acc, s) => acc + second.value(tableBlocksHit.name, s.labels) - s.value, 0);
+      expect(gained).toBe(after.heap_hit - before.heap_hit);
+    } finally {
+      await cache.close();
+    }
   });
 });
 

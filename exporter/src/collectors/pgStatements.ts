@@ -2,9 +2,9 @@
  * pg_stat_statements, bounded: the top `statements.topN` statements by total
  * execution time and the top N by mean time each get their own series, with
  * sticky membership (see stickyMembership.ts); everything else of a database
- * is summed into one `queryid="other"` series, so sums over the series equal
- * the view's totals. Per-database totals are exported as well: their rates do
- * not jump when a statement enters or leaves the top.
+ * is counted in one `queryid="other"` series (remainderCounter.ts), so the
+ * rates of a database's series add up to the rate of all its statements.
+ * Per-database totals are exported as well.
  *
  * One query per scrape (the ranking happens on the server and only the
  * candidates come back), plus one more, only when query text is enabled and
@@ -19,6 +19,7 @@ import { errorMessage, type Logger } from '../log.js';
 import { counter, gauge } from '../metrics/family.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import { databaseFilter } from './databaseFilter.js';
+import { RemainderCounters } from './remainderCounter.js';
 import { StickyMembership } from './stickyMembership.js';
 import { liveCollector } from './types.js';
 
@@ -95,8 +96,32 @@ interface CandidateRow {
 /** Per-target memory between scrapes: membership, and texts already fetched. */
 interface TargetState {
   membership: StickyMembership;
+  remainders: RemainderCounters;
   texts: Map<string, string>;
   unavailable: string | undefined;
+}
+
+interface Counters {
+  calls: number;
+  seconds: number;
+  rows: number;
+}
+
+/** Counters summed per database. */
+class Sums {
+  private readonly byDatabase = new Map<string, Counters>();
+
+  add(datname: string, row: Counters): void {
+    const sums = this.of(datname);
+    sums.calls += row.calls;
+    sums.seconds += row.seconds;
+    sums.rows += row.rows;
+    this.byDatabase.set(datname, sums);
+  }
+
+  of(datname: string): Counters {
+    return this.byDatabase.get(datname) ?? { calls: 0, seconds: 0, rows: 0 };
+  }
 }
 
 const states = new WeakMap<PostgresTarget, TargetState>();
@@ -104,7 +129,12 @@ const states = new WeakMap<PostgresTarget, TargetState>();
 function stateOf(target: PostgresTarget): TargetState {
   let state = states.get(target);
   if (!state) {
-    state = { membership: new StickyMembership(target.config.statements.stickyRefreshes), texts: new Map(), unavailable: undefined };
+    state = {
+      membership: new StickyMembership(target.config.statements.stickyRefreshes),
+      remainders: new RemainderCounters(),
+      texts: new Map(),
+      unavailable: undefined,
+    };
     states.set(target, state);
   }
   return state;
@@ -211,14 +241,21 @@ export const pgStatements = liveCollector({
 
     const statements = rows.filter((r): r is CandidateRow & { key: string; queryid: string } => r.key !== null && r.queryid !== null);
     const top = new Set(statements.filter((r) => r.top === true).map((r) => r.key));
+    const before = new Set(state.membership.members);
     const members = state.membership.refresh(top, new Set(statements.map((r) => r.key)));
     for (const key of state.texts.keys()) if (!members.has(key)) state.texts.delete(key);
     if (settings.queryText) await fetchTexts(target, state, [...members], settings.queryTextMaxLength);
 
     const included = databaseFilter(target.config.databases);
-    const memberSums = new Map<string, { calls: number; seconds: number; rows: number }>();
+    // Per database: the members' counters, and those of statements joining or leaving the top now.
+    const memberSums = new Sums();
+    const joinedSums = new Sums();
+    const leftSums = new Sums();
     for (const r of statements) {
-      if (!members.has(r.key) || !included(r.datname)) continue;
+      if (!included(r.datname)) continue;
+      if (members.has(r.key) && !before.has(r.key)) joinedSums.add(r.datname, r);
+      if (!members.has(r.key) && before.has(r.key)) leftSums.add(r.datname, r);
+      if (!members.has(r.key)) continue;
       const labels = { datname: r.datname, user: r.user ?? '', queryid: r.queryid };
       emit(statementCalls, labels, r.calls);
       emit(statementExecSeconds, labels, r.seconds);
@@ -226,24 +263,26 @@ export const pgStatements = liveCollector({
       if (r.calls > 0) emit(statementMeanSeconds, labels, r.seconds / r.calls);
       const text = state.texts.get(r.key);
       if (settings.queryText && text) emit(statementInfo, { ...labels, query: text }, 1);
-      const sums = memberSums.get(r.datname) ?? { calls: 0, seconds: 0, rows: 0 };
-      sums.calls += r.calls;
-      sums.seconds += r.seconds;
-      sums.rows += r.rows;
-      memberSums.set(r.datname, sums);
+      memberSums.add(r.datname, r);
     }
+
+    const buckets = new Set<string>();
+    const remainder = (datname: string, counter: keyof Counters, total: number) => {
+      const bucket = `${datname}\u0000${counter}`;
+      buckets.add(bucket);
+      return state.remainders.next(bucket, total - memberSums.of(datname)[counter], joinedSums.of(datname)[counter], leftSums.of(datname)[counter]);
+    };
 
     for (const db of rows) {
       if (db.key !== null || !included(db.datname)) continue;
       emit(databaseStatementCalls, { datname: db.datname }, db.calls);
       emit(databaseStatementExecSeconds, { datname: db.datname }, db.seconds);
       emit(databaseStatementRows, { datname: db.datname }, db.rows);
-      const sums = memberSums.get(db.datname) ?? { calls: 0, seconds: 0, rows: 0 };
-      // Floating-point sums can leave a hair below zero when every statement is a member.
       const other = { datname: db.datname, user: '', queryid: OTHER_QUERYID };
-      emit(statementCalls, other, Math.max(0, db.calls - sums.calls));
-      emit(statementExecSeconds, other, Math.max(0, db.seconds - sums.seconds));
-      emit(statementRows, other, Math.max(0, db.rows - sums.rows));
+      emit(statementCalls, other, remainder(db.datname, 'calls', db.calls));
+      emit(statementExecSeconds, other, remainder(db.datname, 'seconds', db.seconds));
+      emit(statementRows, other, remainder(db.datname, 'rows', db.rows));
     }
+    state.remainders.retainOnly(buckets);
   },
 });
