@@ -16,7 +16,8 @@ import {
   tlsCertNotAfter,
   tlsCertNotBefore,
   tlsCertVerified,
-  tlsEarliestNotAfter,
+  tlsEarliestCertExpiry,
+  tlsLeafCertExpiry,
   tlsFamilies,
   tlsOffered,
 } from '../../exporter/src/metrics/tlsFamilies.js';
@@ -95,7 +96,8 @@ describe('a PostgreSQL server with TLS', () => {
     expect(metrics.value(tlsCertNotAfter.name, caLabels)).toBe(ca.notAfter);
     expect(metrics.value(tlsCertNotBefore.name, caLabels)).toBe(ca.notBefore);
     expect(ca.notAfter).toBeLessThan(server.notAfter);
-    expect(metrics.value(tlsEarliestNotAfter.name, { target: 'tls', source: 'postgres' })).toBe(ca.notAfter);
+    expect(metrics.value(tlsEarliestCertExpiry.name, { target: 'tls', source: 'postgres' })).toBe(ca.notAfter);
+    expect(metrics.value(tlsLeafCertExpiry.name, { target: 'tls', source: 'postgres' })).toBe(server.notAfter);
     // The test CA is in no system store; the DSN's 127.0.0.1 is in the certificate's names.
     expect(metrics.value(tlsCertVerified.name, { target: 'tls', source: 'postgres' })).toBe(0);
     expect(metrics.value(tlsCertHostnameMatch.name, { target: 'tls', source: 'postgres' })).toBe(1);
@@ -126,7 +128,7 @@ describe('servers without TLS to read', () => {
     const { metrics } = await running.scrape();
     expect(metrics.value(collectorSuccess.name, { collector: 'pg_tls', target: 'primary' })).toBe(1);
     expect(metrics.value(tlsOffered.name, { target: 'primary', source: 'postgres' })).toBe(0);
-    for (const family of [tlsCertNotAfter, tlsCertNotBefore, tlsEarliestNotAfter, tlsCertVerified, tlsCertHostnameMatch]) {
+    for (const family of [tlsCertNotAfter, tlsCertNotBefore, tlsEarliestCertExpiry, tlsLeafCertExpiry, tlsCertVerified, tlsCertHostnameMatch]) {
       expect(metrics.has(family.name), family.name).toBe(false);
     }
     expect(running.captured.events('pg_tls.not_offered')).toHaveLength(1);

@@ -26,9 +26,15 @@ export const tlsCertNotBefore = gauge(
   CERTIFICATE_LABELS,
 );
 
-export const tlsEarliestNotAfter = gauge(
-  'upkeep_tls_earliest_not_after_timestamp_seconds',
+export const tlsEarliestCertExpiry = gauge(
+  'upkeep_tls_earliest_cert_expiry_timestamp_seconds',
   'Unix time at which the first certificate of the chain expires (minimum notAfter over the chain): when clients start failing.',
+  ['target', 'source'],
+);
+
+export const tlsLeafCertExpiry = gauge(
+  'upkeep_tls_leaf_cert_expiry_timestamp_seconds',
+  'Unix time at which the server\'s own (leaf) certificate expires; the chain may expire earlier (see upkeep_tls_earliest_cert_expiry_timestamp_seconds).',
   ['target', 'source'],
 );
 
@@ -50,7 +56,7 @@ export const tlsOffered = gauge(
   ['target', 'source'],
 );
 
-export const tlsFamilies = [tlsOffered, tlsCertNotAfter, tlsCertNotBefore, tlsEarliestNotAfter, tlsCertVerified, tlsCertHostnameMatch] as const;
+export const tlsFamilies = [tlsOffered, tlsCertNotAfter, tlsCertNotBefore, tlsEarliestCertExpiry, tlsLeafCertExpiry, tlsCertVerified, tlsCertHostnameMatch] as const;
 
 export type TlsSource = 'postgres' | 'endpoint' | 'file';
 
@@ -65,5 +71,9 @@ export function emitTlsProbe(emit: Emit, source: TlsSource, result: TlsProbeResu
     emit(tlsCertNotAfter, labels, cert.notAfter);
     emit(tlsCertNotBefore, labels, cert.notBefore);
   }
-  if (result.chain.length > 0) emit(tlsEarliestNotAfter, { source }, Math.min(...result.chain.map((c) => c.notAfter)));
+  const leaf = result.chain[0];
+  if (leaf) {
+    emit(tlsLeafCertExpiry, { source }, leaf.notAfter);
+    emit(tlsEarliestCertExpiry, { source }, Math.min(...result.chain.map((c) => c.notAfter)));
+  }
 }
