@@ -66,8 +66,9 @@ export class LiveCollection {
 
   private async collectTarget(target: Target, deadline: number): Promise<SampleSet> {
     const out = new SampleSet();
-    const up = await this.probe(target, deadline);
-    out.add(targetUp, { kind: target.kind, target: target.name }, up ? 1 : 0);
+    // A target without a probe (a file, a path) is no server that could be down.
+    const up = target.probe ? await this.probe(target, target.probe.bind(target), deadline) : true;
+    if (target.probe) out.add(targetUp, { kind: target.kind, target: target.name }, up ? 1 : 0);
     if (up) target.emitInfo(out);
 
     const pairs = this.pairsByTarget.get(target) ?? [];
@@ -88,9 +89,9 @@ export class LiveCollection {
     return out;
   }
 
-  private async probe(target: Target, deadline: number): Promise<boolean> {
+  private async probe(target: Target, probe: () => Promise<void>, deadline: number): Promise<boolean> {
     try {
-      await withTimeout(target.probe(), deadline - performance.now());
+      await withTimeout(probe(), deadline - performance.now());
       this.noteTargetState(target, true);
       return true;
     } catch (err) {

@@ -5,6 +5,9 @@ type Parsed<K extends keyof ParsedConfig> = ParsedConfig[K];
 type Item<T> = T extends readonly (infer I)[] ? I : never;
 
 export type BackupSourceConfig = Item<Parsed<'backups'>>;
+export type TlsEndpointConfig = Item<Parsed<'certificates'>['endpoints']>;
+export type CertificateFilesConfig = Item<Parsed<'certificates'>['files']>;
+export type DiskConfig = Item<Parsed<'disks'>>;
 
 export type PostgresTargetConfig = Omit<Item<Parsed<'postgres'>>, 'dsn' | 'dsnEnv' | 'dsnFile'> & {
   /** Resolved connection string. Contains credentials: never log it. */

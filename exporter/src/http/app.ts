@@ -50,7 +50,7 @@ export function createApp(deps: AppDependencies): Express {
 
   app.get('/readyz', async (_req, res) => {
     const targets = await Promise.all(
-      deps.targets.all().map(async (target) => {
+      deps.targets.probed().map(async (target) => {
         const started = Date.now();
         try {
           await withTimeout(target.probe(), READY_PROBE_TIMEOUT_MS);

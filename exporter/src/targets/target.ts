@@ -5,8 +5,13 @@ export interface Target {
   readonly kind: string;
   /** The configured name: the `target` label and the API's target id. */
   readonly name: string;
-  /** One cheap round trip; throws when the target does not answer. */
-  probe(): Promise<void>;
+  /**
+   * One cheap round trip; throws when the target does not answer. Targets
+   * without one (a certificate file, a disk path) are not servers: they get
+   * no `upkeep_target_up` and are not listed by /readyz; their collectors
+   * report what they find.
+   */
+  probe?(): Promise<void>;
   /** Info series about the target, known after a successful probe. */
   emitInfo(samples: SampleSet): void;
   /** Facts for /readyz and the targets API (version, role); no secrets. */
