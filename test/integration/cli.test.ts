@@ -79,10 +79,13 @@ redis:
   });
 
   it('accepts a valid file, with warnings, and exits 0', async () => {
-    const file = await configFile('valid.yml', 'postgres:\n  - { name: main, dsnEnv: MAIN_DSN }\ndisks:\n  - { name: data, path: /var/lib/postgresql }\n');
+    const file = await configFile(
+      'valid.yml',
+      'postgres:\n  - { name: main, dsnEnv: MAIN_DSN }\nschedules:\n  - { name: nightly, action: backup, target: main, cron: "0 2 * * *" }\n',
+    );
     const { code, stdout } = await runCli(['check-config', file], { MAIN_DSN: 'postgresql://db/postgres' });
     expect(code).toBe(0);
-    expect(stdout).toContain(`${file}: warning: disks: validated but has no effect yet (not part of this version: disk collection)`);
+    expect(stdout).toContain(`${file}: warning: schedules: validated but has no effect yet (not part of this version: scheduled maintenance actions)`);
     expect(stdout).toContain(`${file}: valid (1 postgres and 0 redis target(s), listen 0.0.0.0:9854)`);
   });
 
