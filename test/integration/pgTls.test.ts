@@ -9,7 +9,8 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { collectors as registered } from '../../exporter/src/collectors/index.js';
-import { pgTls, serverAddress } from '../../exporter/src/collectors/pgTls.js';
+import { pgTls } from '../../exporter/src/collectors/pgTls.js';
+import { serverAddress } from '../../exporter/src/targets/serverAddress.js';
 import { collectorDuration, collectorSuccess } from '../../exporter/src/metrics/exporterFamilies.js';
 import {
   tlsCertHostnameMatch,

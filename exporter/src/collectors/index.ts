@@ -4,8 +4,10 @@
  */
 import type { CollectorCatalogEntry } from '../config/schema.js';
 import { backups } from './backups.js';
+import { disk } from './disk.js';
 import { pgBloat } from './pgBloat.js';
 import { pgDatabase } from './pgDatabase.js';
+import { pgDisk } from './pgDisk.js';
 import { pgHeartbeat } from './pgHeartbeat.js';
 import { pgReplication } from './pgReplication.js';
 import { pgSessions } from './pgSessions.js';
@@ -13,6 +15,7 @@ import { pgStatements } from './pgStatements.js';
 import { pgTableCache } from './pgTableCache.js';
 import { pgTls } from './pgTls.js';
 import { pgWalArchive } from './pgWalArchive.js';
+import { redis } from './redisInfo.js';
 import type { Collector } from './types.js';
 
 export const collectors: readonly Collector[] = [
@@ -26,6 +29,9 @@ export const collectors: readonly Collector[] = [
   pgTls,
   pgWalArchive,
   backups,
+  pgDisk,
+  disk,
+  redis,
 ];
 
 export function catalogOf(list: readonly Collector[]): CollectorCatalogEntry[] {

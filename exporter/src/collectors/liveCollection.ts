@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
-import { SampleSet } from '../metrics/family.js';
+import { SampleSet, type Labels, type MetricFamily } from '../metrics/family.js';
 import { targetUp } from '../metrics/exporterFamilies.js';
 import type { TargetSet } from '../targets/index.js';
 import type { Target } from '../targets/target.js';
@@ -82,6 +82,11 @@ export class LiveCollection {
     for (const { pair, ok, durationSeconds, error, samples } of runs) {
       if (ok) this.lastSuccess.set(pair, Date.now() / 1000);
       if (samples) out.addAll(samples);
+      if (!ok && pair.collector.mode === 'live' && pair.collector.emitUnavailable) {
+        pair.collector.emitUnavailable(<L extends string>(family: MetricFamily<L>, labels: Omit<Labels<L>, 'target'>, value: number) => {
+          out.add(family, { target: target.name, ...labels } as Labels<L>, value);
+        });
+      }
       emitCollectorHealth(out, pair.collector.name, target.name, { ok, durationSeconds, lastSuccess: this.lastSuccess.get(pair) ?? 0 });
       // A down target is logged once by the probe; its skipped collectors need no line each.
       if (!(error instanceof TargetDownError)) this.failures.record(pair.collector.name, target.name, ok ? undefined : error);

@@ -34,6 +34,13 @@ interface CollectorBase<K extends TargetKind> {
 
 export interface LiveCollector<K extends TargetKind = TargetKind> extends CollectorBase<K> {
   mode: 'live';
+  /**
+   * Optional: what the collector reports when it has no samples this scrape
+   * (its target did not answer the probe, or its run failed or timed out),
+   * for series whose contract is "0 when down" rather than absent
+   * (`upkeep_redis_up`). The framework adds the `target` label as usual.
+   */
+  emitUnavailable?(emit: Emit): void;
 }
 
 export interface ScheduledCollector<K extends TargetKind = TargetKind> extends CollectorBase<K> {
