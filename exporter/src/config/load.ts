@@ -96,7 +96,6 @@ function withSecrets(cfg: ParsedConfig, values: ReadonlyMap<string, string>): Co
  */
 const NOT_YET_ACTIVE: { key: keyof ParsedConfig; present: (c: ParsedConfig) => boolean; what: string }[] = [
   { key: 'certificates', present: (c) => c.certificates.endpoints.length + c.certificates.files.length > 0, what: 'certificate expiry collection' },
-  { key: 'disks', present: (c) => c.disks.length > 0, what: 'disk collection' },
   { key: 'state', present: (c) => c.state !== undefined, what: 'the job and audit store' },
   { key: 'auth', present: (c) => c.auth.tokens.length > 0, what: 'the maintenance action API' },
   { key: 'schedules', present: (c) => c.schedules.length > 0, what: 'scheduled maintenance actions' },
