@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate, randomBytes } from 'node:crypto';
-import { chmod, chown, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unprivilegedUser } from './processes.js';
@@ -88,15 +88,7 @@ export interface ServerCertificateOptions {
 
 /** A server (leaf) certificate signed by `ca`, valid for `days` from now. */
 export async function issueServerCertificate(directory: string, ca: TestCertificate, options: ServerCertificateOptions): Promise<TestCertificate> {
-  const certFile = join(directory, `${options.name}.crt`);
-  const keyFile = join(directory, `${options.name}.key`);
-  const csrFile = join(directory, `${options.name}.csr`);
-  const extFile = join(directory, `${options.name}.ext`);
-  await writeFile(
-    extFile,
-    [`subjectAltName=${options.altNames.join(',')}`, 'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth', ''].join('\n'),
-  );
-  await openssl(['req', '-new', ...EC_KEY, '-keyout', keyFile, '-out', csrFile, '-subj', `/CN=${options.commonName}`]);
+  const { certFile, keyFile, csrFile, extFile } = await certificateRequest(directory, options.name, options.commonName, serverExtensions(options.altNames));
   await openssl([
     'x509', '-req', '-in', csrFile,
     '-CA', ca.certFile, '-CAkey', ca.keyFile, '-set_serial', randomSerial(),
@@ -105,6 +97,80 @@ export async function issueServerCertificate(directory: string, ca: TestCertific
     '-out', certFile,
   ]);
   return load(certFile, keyFile, options.commonName);
+}
+
+/** An intermediate CA certificate signed by `parent`, valid for `days` from now. */
+export async function createIntermediateAuthority(
+  directory: string,
+  parent: TestCertificate,
+  options: { name: string; commonName: string; days: number },
+): Promise<TestCertificate> {
+  const extensions = ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign,cRLSign'];
+  const { certFile, keyFile, csrFile, extFile } = await certificateRequest(directory, options.name, options.commonName, extensions);
+  await openssl([
+    'x509', '-req', '-in', csrFile,
+    '-CA', parent.certFile, '-CAkey', parent.keyFile, '-set_serial', randomSerial(),
+    '-days', String(options.days),
+    '-extfile', extFile,
+    '-out', certFile,
+  ]);
+  return load(certFile, keyFile, options.commonName);
+}
+
+/**
+ * A server certificate signed by `ca` with the given validity, which may lie
+ * in the past (an expired certificate): `openssl x509 -days` counts from now
+ * only, so this signs through `openssl ca`, which takes both dates, with a
+ * throwaway CA database of its own.
+ */
+export async function issueServerCertificateBetween(
+  directory: string,
+  ca: TestCertificate,
+  options: Omit<ServerCertificateOptions, 'days'> & { notBefore: Date; notAfter: Date },
+): Promise<TestCertificate> {
+  const { certFile, keyFile, csrFile, extFile } = await certificateRequest(directory, options.name, options.commonName, serverExtensions(options.altNames));
+  const database = await mkdtemp(join(directory, `${options.name}-ca-db-`));
+  await writeFile(join(database, 'index.txt'), '');
+  await writeFile(join(database, 'serial'), `${randomSerial().slice(2)}\n`);
+  const configFile = join(database, 'ca.cnf');
+  await writeFile(
+    configFile,
+    [
+      '[ca]', 'default_ca = test_ca',
+      '[test_ca]', `database = ${join(database, 'index.txt')}`, `new_certs_dir = ${database}`, `serial = ${join(database, 'serial')}`,
+      'default_md = sha256', 'policy = any_name', 'unique_subject = no',
+      '[any_name]', 'commonName = supplied', '',
+    ].join('\n'),
+  );
+  await openssl([
+    'ca', '-batch', '-notext', '-config', configFile,
+    '-cert', ca.certFile, '-keyfile', ca.keyFile,
+    '-in', csrFile, '-out', certFile,
+    '-startdate', opensslDate(options.notBefore), '-enddate', opensslDate(options.notAfter),
+    '-extfile', extFile,
+  ]);
+  await rm(database, { recursive: true, force: true });
+  return load(certFile, keyFile, options.commonName);
+}
+
+/** `YYYYMMDDHHMMSSZ`, the form `openssl ca -startdate` takes. */
+function opensslDate(date: Date): string {
+  return `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+}
+
+function serverExtensions(altNames: readonly string[]): string[] {
+  return [`subjectAltName=${altNames.join(',')}`, 'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth'];
+}
+
+/** A new key and a signing request for it, plus the extensions file the signer adds. */
+async function certificateRequest(directory: string, name: string, commonName: string, extensions: readonly string[]) {
+  const certFile = join(directory, `${name}.crt`);
+  const keyFile = join(directory, `${name}.key`);
+  const csrFile = join(directory, `${name}.csr`);
+  const extFile = join(directory, `${name}.ext`);
+  await writeFile(extFile, [...extensions, ''].join('\n'));
+  await openssl(['req', '-new', ...EC_KEY, '-keyout', keyFile, '-out', csrFile, '-subj', `/CN=${commonName}`]);
+  return { certFile, keyFile, csrFile, extFile };
 }
 
 /** notAfter as `openssl x509 -enddate` prints it, in Unix seconds: a reading independent of node:crypto. */

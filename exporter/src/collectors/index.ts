@@ -4,8 +4,10 @@
  */
 import type { CollectorCatalogEntry } from '../config/schema.js';
 import { backups } from './backups.js';
+import { certificateFiles } from './certificateFiles.js';
 import { disk } from './disk.js';
 import { pgBloat } from './pgBloat.js';
+import { pgCertFile } from './pgCertFile.js';
 import { pgDatabase } from './pgDatabase.js';
 import { pgDisk } from './pgDisk.js';
 import { pgHeartbeat } from './pgHeartbeat.js';
@@ -16,6 +18,7 @@ import { pgTableCache } from './pgTableCache.js';
 import { pgTls } from './pgTls.js';
 import { pgWalArchive } from './pgWalArchive.js';
 import { redis } from './redisInfo.js';
+import { tlsEndpoints } from './tlsEndpoints.js';
 import type { Collector } from './types.js';
 
 export const collectors: readonly Collector[] = [
@@ -27,8 +30,11 @@ export const collectors: readonly Collector[] = [
   pgStatements,
   pgBloat,
   pgTls,
+  pgCertFile,
   pgWalArchive,
   backups,
+  tlsEndpoints,
+  certificateFiles,
   pgDisk,
   disk,
   redis,

@@ -4,6 +4,7 @@
  * schedule, each run under a hard timeout. Scrapes serve the last good
  * result, say so in HELP, and export when it was taken.
  */
+import { setMaxListeners } from 'node:events';
 import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -45,6 +46,8 @@ export class ScheduledCollectors {
     private readonly log: Logger,
   ) {
     this.failures = new FailureLog(log);
+    // Every run under way listens to it: more than Node's default of 10 is normal, not a leak.
+    setMaxListeners(0, this.stopping.signal);
     for (const collector of collectors) {
       if (collector.mode !== 'scheduled') continue;
       const schedule = settings[collector.name]?.schedule ?? collector.defaultSchedule;
@@ -109,7 +112,7 @@ export class ScheduledCollectors {
     for (const state of this.states) {
       // Before the first run finishes there is nothing true to say yet.
       if (state.lastOk === undefined) continue;
-      if (state.lastGood) out.addAll(state.lastGood, (f) => this.cachedFamily(f, state));
+      if (state.lastGood) out.addAll(state.lastGood, (f) => this.cachedFamily(f));
       emitCollectorHealth(out, state.pair.collector.name, state.pair.target.name, {
         ok: state.lastOk,
         durationSeconds: state.lastDurationSeconds,
@@ -171,13 +174,20 @@ export class ScheduledCollectors {
   }
 
   /** The family with HELP saying the values are cached and how they are refreshed. */
-  private cachedFamily(family: MetricFamily, state: PairState): MetricFamily {
+  /**
+   * The family with HELP saying the values are cached and how they are
+   * refreshed. A family several scheduled collectors share (the certificate
+   * series) has one HELP in the exposition, so it names all of them.
+   */
+  private cachedFamily(family: MetricFamily): MetricFamily {
     let cached = this.cachedFamilies.get(family);
     if (!cached) {
-      cached = {
-        ...family,
-        help: `${family.help} Cached: refreshed by the ${state.pair.collector.name} collector on schedule "${state.schedule}"; see upkeep_collector_last_success_timestamp_seconds.`,
-      };
+      const refreshers = new Map<string, string>();
+      for (const { pair, schedule } of this.states) {
+        if (pair.collector.families.some((f) => f.name === family.name)) refreshers.set(pair.collector.name, schedule);
+      }
+      const how = [...refreshers].map(([name, schedule]) => `the ${name} collector on schedule "${schedule}"`).join(' and ');
+      cached = { ...family, help: `${family.help} Cached: refreshed by ${how}; see upkeep_collector_last_success_timestamp_seconds.` };
       this.cachedFamilies.set(family, cached);
     }
     return cached;

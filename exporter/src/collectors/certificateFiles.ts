@@ -1,0 +1,116 @@
+/**
+ * Certificates in files: each `certificates.files[]` source's paths (files,
+ * directories, globs; see targets/certificatePaths.ts) are expanded and
+ * every file is read afresh on every run, so a renewal, a rename or a
+ * symlink swap shows on the next run. Scheduled, because a glob over a slow
+ * or hung mount has no place on the scrape path.
+ *
+ * Per run: one readdir per directory a glob walks, then per file one open,
+ * fstat and read (at most MAX_FILE_BYTES), a few files at a time. A file
+ * that cannot be read or parsed is a series with a reason and one log line
+ * when its problem starts or changes; the run itself still succeeds, so
+ * upkeep_collector_success stays about the collector, not about the files.
+ */
+import type { Logger } from '../log.js';
+import { Limiter } from '../limiter.js';
+import { emitCertificates, emitEarliestExpiry, tlsCertNotAfter, tlsCertNotBefore, tlsEarliestCertExpiry, tlsFileError } from '../metrics/tlsFamilies.js';
+import { readCertificateFile, type FileCertificate } from '../targets/certificateFileReader.js';
+import { expandCertificatePaths } from '../targets/certificatePaths.js';
+import type { CertificateFilesTarget } from '../targets/staticTargets.js';
+import { scheduledCollector } from './types.js';
+
+/** Bounds one source: files read, bytes per file, certificates exported. */
+export const MAX_FILES = 1000;
+export const MAX_FILE_BYTES = 1024 * 1024;
+export const MAX_CERTIFICATES = 5000;
+/** Per file system call or file read: a hung mount fails its file, not the run. */
+const FILE_TIMEOUT_MS = 5000;
+/** libuv has four threads for file system calls by default; leave room for the rest of the exporter. */
+const READ_CONCURRENCY = 2;
+
+export interface FileProblem {
+  path: string;
+  reason: string;
+  message: string;
+}
+
+/**
+ * Logs each path's problem when it starts or changes, and when it is gone —
+ * not on every run, so a broken file that stays broken for a week is one line.
+ */
+export class FileProblemLog {
+  private reasons = new Map<string, string>();
+
+  constructor(private readonly prefix: string) {}
+
+  record(log: Logger, problems: readonly FileProblem[]): void {
+    const current = new Map<string, string>();
+    for (const problem of problems) {
+      current.set(problem.path, problem.reason);
+      const previous = this.reasons.get(problem.path);
+      if (previous === problem.reason) log.debug(`${this.prefix}.still_failing`, { path: problem.path, reason: problem.reason, error: problem.message });
+      else log.warn(`${this.prefix}.problem`, { path: problem.path, reason: problem.reason, error: problem.message });
+    }
+    for (const path of this.reasons.keys()) if (!current.has(path)) log.info(`${this.prefix}.problem_cleared`, { path });
+    this.reasons = current;
+  }
+}
+
+/** Per target, so two exporters in one process (tests) keep their own log state. */
+const problemLogs = new WeakMap<CertificateFilesTarget, FileProblemLog>();
+
+export const certificateFiles = scheduledCollector({
+  name: 'cert_files',
+  description: 'Certificates in files, directories and globs (PEM bundles or DER): notAfter and notBefore of each, and the earliest expiry.',
+  mode: 'scheduled',
+  targetKind: 'cert_files',
+  families: [tlsCertNotAfter, tlsCertNotBefore, tlsEarliestCertExpiry, tlsFileError],
+  defaultSchedule: '*/5 * * * *',
+  defaultTimeoutSeconds: 60,
+  async collect({ target, emit, signal, log }) {
+    const expanded = await expandCertificatePaths(target.config.paths, { maxFiles: MAX_FILES, operationTimeoutMs: FILE_TIMEOUT_MS, signal });
+    const limiter = new Limiter(READ_CONCURRENCY);
+    const readings = await Promise.all(
+      expanded.files.map((file) =>
+        limiter.run(async () => {
+          signal.throwIfAborted();
+          return readCertificateFile(file.path, { maxBytes: MAX_FILE_BYTES, timeoutMs: FILE_TIMEOUT_MS });
+        }),
+      ),
+    );
+    // Out of time: the framework discards this run.
+    if (signal.aborted) return;
+
+    const problems: FileProblem[] = [...expanded.problems];
+    const all: FileCertificate[] = [];
+    let overflowed = false;
+    expanded.files.forEach((file, index) => {
+      const reading = readings[index]!;
+      // A directory holds keys beside certificates (privkey.pem): found by extension, they are no error.
+      if (reading.problem && !(reading.problem.reason === 'no_certificate' && file.origin === 'directory')) {
+        problems.push({ path: file.path, ...reading.problem });
+      }
+      if (reading.certificates.length === 0) return;
+      const kept = reading.certificates.slice(0, MAX_CERTIFICATES - all.length);
+      // Reported once, on the file where the budget ran out.
+      if (kept.length < reading.certificates.length && all.length + kept.length === MAX_CERTIFICATES && !overflowed) {
+        overflowed = true;
+        problems.push({ path: file.path, reason: 'too_many_certificates', message: `more than ${MAX_CERTIFICATES} certificates: those from here on are not exported` });
+      }
+      emitCertificates(emit, 'file', file.path, kept);
+      all.push(...kept);
+    });
+    emitEarliestExpiry(emit, 'file', all);
+
+    // One series per path and reason, even if a path came up twice.
+    const distinct = new Map(problems.map((p) => [`${p.path}\u0000${p.reason}`, p]));
+    for (const problem of distinct.values()) emit(tlsFileError, { source: 'file', path: problem.path, reason: problem.reason }, 1);
+
+    let problemLog = problemLogs.get(target);
+    if (!problemLog) {
+      problemLog = new FileProblemLog('cert_file');
+      problemLogs.set(target, problemLog);
+    }
+    problemLog.record(log, [...distinct.values()]);
+  },
+});
