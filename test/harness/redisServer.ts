@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { freePort } from '../../exporter/src/freePort.js';
 import { isProcessAlive } from '../../exporter/src/demo/postmaster.js';
 
+const STOP_GRACE_MS = 10_000;
+
 export class RedisServer {
   readonly host = '127.0.0.1';
 
@@ -62,7 +64,13 @@ export class RedisServer {
     this.process = undefined;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      // Redis may ignore SIGTERM while it writes (its first AOF rewrite, for
+      // one): after a grace period it is killed, so teardown cannot hang.
+      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   }

@@ -27,6 +27,9 @@ export class RedisTarget implements Target {
       commandTimeout: timeoutMs,
       // Queued commands would make a scrape wait for a reconnect; fail fast instead.
       enableOfflineQueue: false,
+      // ioredis' ready check sends INFO and prints to the console when an ACL
+      // refuses it; the probe (PING) and the collector (INFO) report that instead.
+      enableReadyCheck: false,
       maxRetriesPerRequest: 0,
       retryStrategy: (attempt) => Math.min(attempt * 500, 5000),
     });
