@@ -13,6 +13,7 @@
 import type { Emit } from '../collectors/types.js';
 import type { TlsProbeResult } from '../targets/tlsProbe.js';
 import { gauge } from './family.js';
+import type { CertificateFacts } from '../targets/certificateFacts.js';
 
 const CERTIFICATE_LABELS = ['target', 'source', 'path', 'position', 'subject_cn', 'issuer_cn', 'serial'] as const;
 
@@ -97,18 +98,6 @@ export const certificateFileFamilies = [tlsCertNotAfter, tlsCertNotBefore, tlsEa
 
 export type TlsSource = 'postgres' | 'endpoint' | 'file' | 'postgres_file';
 
-/** What the per-certificate series say about one certificate, wherever it was read. */
-export interface CertificateFacts {
-  /** Place in the chain (0 = leaf) or in the file (0 = first). */
-  position: number;
-  subjectCn: string;
-  issuerCn: string;
-  serial: string;
-  /** Unix time in seconds. */
-  notBefore: number;
-  /** Unix time in seconds. */
-  notAfter: number;
-}
 
 /** notAfter and notBefore of each certificate; `path` is empty for certificates read from a server. */
 export function emitCertificates(emit: Emit, source: TlsSource, path: string, certificates: readonly CertificateFacts[]): void {

@@ -13,6 +13,7 @@ import { X509Certificate } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readlink } from 'node:fs/promises';
 import { TimeoutError, withTimeout } from '../timeout.js';
+import { certificateFacts, type CertificateFacts } from './certificateFacts.js';
 
 export type CertificateFileProblemReason =
   | 'not_found'
@@ -30,19 +31,8 @@ export interface CertificateFileProblem {
   message: string;
 }
 
-export interface FileCertificate {
-  /** Place among the file's certificates (0 = first); other PEM blocks do not count. */
-  position: number;
-  subjectCn: string;
-  issuerCn: string;
-  /** Upper-case hexadecimal, as Node prints it (the same as a TLS probe reports). */
-  serial: string;
-  /** Unix time in seconds. */
-  notBefore: number;
-  /** Unix time in seconds. */
-  notAfter: number;
-  fingerprint256: string;
-}
+/** A certificate read from a file: `position` is its place among the file's certificates (other PEM blocks do not count). */
+export type FileCertificate = CertificateFacts;
 
 export interface CertificateFileReading {
   /** What could be read; with a problem, the certificates before and after a bad block. */
@@ -148,7 +138,7 @@ export function parseCertificates(content: Buffer): CertificateFileReading {
   for (const block of blocks) {
     if (!CERTIFICATE_LABELS.has(block[1]!)) continue;
     try {
-      certificates.push(describe(new X509Certificate(`-----BEGIN CERTIFICATE-----${block[2]!}-----END CERTIFICATE-----`), position));
+      certificates.push(certificateFacts(new X509Certificate(`-----BEGIN CERTIFICATE-----${block[2]!}-----END CERTIFICATE-----`), position));
     } catch (error) {
       failures.push(`certificate ${position} does not parse (${error instanceof Error ? error.message : String(error)})`);
     }
@@ -167,40 +157,9 @@ export function parseCertificates(content: Buffer): CertificateFileReading {
 
 function parseDer(content: Buffer, hasPemHeader: boolean): CertificateFileReading {
   try {
-    return { certificates: [describe(new X509Certificate(content), 0)] };
+    return { certificates: [certificateFacts(new X509Certificate(content), 0)] };
   } catch {
     const message = hasPemHeader ? 'a PEM BEGIN line without its matching END line' : 'neither PEM nor a DER certificate';
     return { certificates: [], problem: { reason: 'unparsable', message } };
   }
-}
-
-function describe(x509: X509Certificate, position: number): FileCertificate {
-  // The legacy object is what a TLS socket reports for its peer: the same
-  // names and serial as the endpoint probes, so one certificate read both
-  // ways carries the same labels.
-  const legacy = x509.toLegacyObject();
-  return {
-    position,
-    subjectCn: commonName(legacy.subject),
-    issuerCn: commonName(legacy.issuer),
-    serial: legacy.serialNumber,
-    notBefore: unixSeconds(x509.validFrom),
-    notAfter: unixSeconds(x509.validTo),
-    fingerprint256: x509.fingerprint256,
-  };
-}
-
-/** Several CNs arrive as an array at run time, whatever the types say. */
-function commonName(name: { CN?: unknown } | undefined): string {
-  const cn = name?.CN;
-  if (typeof cn === 'string') return cn;
-  if (Array.isArray(cn)) return cn.filter((v): v is string => typeof v === 'string').join(', ');
-  return '';
-}
-
-/** OpenSSL's `Nov  6 09:52:22 2029 GMT` as Unix seconds. */
-function unixSeconds(text: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`unreadable certificate date "${text}"`);
-  return ms / 1000;
 }

@@ -13,6 +13,7 @@
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { certificateFacts, type CertificateFacts } from './certificateFacts.js';
 
 /** `tls`: the handshake starts at once (HTTPS and the like); `postgres`: SSLRequest first. */
 export type TlsProbeProtocol = 'tls' | 'postgres';
@@ -34,18 +35,8 @@ export interface TlsProbeOptions {
   ca?: string | string[];
 }
 
-export interface ProbedCertificate {
-  /** 0 = the server's own (leaf) certificate, then each issuer in turn. */
-  position: number;
-  subjectCn: string;
-  issuerCn: string;
-  /** Hexadecimal, as OpenSSL prints it. */
-  serial: string;
-  /** Unix time in seconds. */
-  notBefore: number;
-  /** Unix time in seconds. */
-  notAfter: number;
-  fingerprint256: string;
+/** A certificate of the presented chain: `position` 0 is the server's own, then each issuer in turn. */
+export interface ProbedCertificate extends CertificateFacts {
   selfSigned: boolean;
 }
 
@@ -271,29 +262,8 @@ function chainFrom(leaf: tls.DetailedPeerCertificate): ProbedCertificate[] {
 function describeCertificate(cert: tls.DetailedPeerCertificate, position: number): ProbedCertificate {
   const x509 = new X509Certificate(cert.raw);
   return {
-    position,
-    subjectCn: commonName(cert.subject),
-    issuerCn: commonName(cert.issuer),
-    serial: cert.serialNumber,
-    notBefore: unixSeconds(x509.validFrom),
-    notAfter: unixSeconds(x509.validTo),
-    fingerprint256: cert.fingerprint256,
+    ...certificateFacts(x509, position),
     // Same name is not enough (a CA can reissue under its own name): the key must sign it too.
     selfSigned: x509.checkIssued(x509) && x509.verify(x509.publicKey),
   };
-}
-
-/** Several CNs arrive as an array at run time, whatever the types say. */
-function commonName(name: tls.Certificate | undefined): string {
-  const cn: unknown = name?.CN;
-  if (typeof cn === 'string') return cn;
-  if (Array.isArray(cn)) return cn.filter((v): v is string => typeof v === 'string').join(', ');
-  return '';
-}
-
-/** OpenSSL's `Nov  6 09:52:22 2029 GMT` as Unix seconds. */
-function unixSeconds(text: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`unreadable certificate date "${text}"`);
-  return ms / 1000;
 }
