@@ -87,11 +87,21 @@ export interface ServerCertificateOptions {
 }
 
 /** A server (leaf) certificate signed by `ca`, valid for `days` from now. */
-export async function issueServerCertificate(directory: string, ca: TestCertificate, options: ServerCertificateOptions): Promise<TestCertificate> {
-  const { certFile, keyFile, csrFile, extFile } = await certificateRequest(directory, options.name, options.commonName, serverExtensions(options.altNames));
+export function issueServerCertificate(directory: string, ca: TestCertificate, options: ServerCertificateOptions): Promise<TestCertificate> {
+  return signedCertificate(directory, ca, options, serverExtensions(options.altNames));
+}
+
+/** A certificate for `commonName` with `extensions`, signed by `issuer`, valid for `days` from now. */
+async function signedCertificate(
+  directory: string,
+  issuer: TestCertificate,
+  options: { name: string; commonName: string; days: number },
+  extensions: string[],
+): Promise<TestCertificate> {
+  const { certFile, keyFile, csrFile, extFile } = await certificateRequest(directory, options.name, options.commonName, extensions);
   await openssl([
     'x509', '-req', '-in', csrFile,
-    '-CA', ca.certFile, '-CAkey', ca.keyFile, '-set_serial', randomSerial(),
+    '-CA', issuer.certFile, '-CAkey', issuer.keyFile, '-set_serial', randomSerial(),
     '-days', String(options.days),
     '-extfile', extFile,
     '-out', certFile,
@@ -100,21 +110,12 @@ export async function issueServerCertificate(directory: string, ca: TestCertific
 }
 
 /** An intermediate CA certificate signed by `parent`, valid for `days` from now. */
-export async function createIntermediateAuthority(
+export function createIntermediateAuthority(
   directory: string,
   parent: TestCertificate,
   options: { name: string; commonName: string; days: number },
 ): Promise<TestCertificate> {
-  const extensions = ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign,cRLSign'];
-  const { certFile, keyFile, csrFile, extFile } = await certificateRequest(directory, options.name, options.commonName, extensions);
-  await openssl([
-    'x509', '-req', '-in', csrFile,
-    '-CA', parent.certFile, '-CAkey', parent.keyFile, '-set_serial', randomSerial(),
-    '-days', String(options.days),
-    '-extfile', extFile,
-    '-out', certFile,
-  ]);
-  return load(certFile, keyFile, options.commonName);
+  return signedCertificate(directory, parent, options, ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign,cRLSign']);
 }
 
 /**
