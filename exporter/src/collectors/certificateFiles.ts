@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { Limiter } from '../limiter.js';
 import { emitCertificates, emitEarliestExpiry, tlsCertNotAfter, tlsCertNotBefore, tlsEarliestCertExpiry, tlsFileError } from '../metrics/tlsFamilies.js';
 import { readCertificateFile, type FileCertificate } from '../targets/certificateFileReader.js';
-import { expandCertificatePaths } from '../targets/certificatePaths.js';
+import { expandCertificatePaths, type CertificatePath } from '../targets/certificatePaths.js';
 import type { CertificateFilesTarget } from '../targets/staticTargets.js';
 import { scheduledCollector } from './types.js';
 
@@ -59,6 +59,16 @@ export class FileProblemLog {
 /** Per target, so two exporters in one process (tests) keep their own log state. */
 const problemLogs = new WeakMap<CertificateFilesTarget, FileProblemLog>();
 
+/**
+ * A directory or a glob (`live/*\/*.pem`) finds private keys beside the
+ * certificates: `privkey.pem` holds no certificate, and a non-root exporter
+ * may not read it. Neither is an error to report forever; a file named
+ * explicitly still is.
+ */
+function isKeyBesideCertificates(origin: CertificatePath['origin'], reason: string): boolean {
+  return origin !== 'named' && (reason === 'no_certificate' || reason === 'permission_denied');
+}
+
 export const certificateFiles = scheduledCollector({
   name: 'cert_files',
   description: 'Certificates in files, directories and globs (PEM bundles or DER): notAfter and notBefore of each, and the earliest expiry.',
@@ -86,10 +96,7 @@ export const certificateFiles = scheduledCollector({
     let overflowed = false;
     expanded.files.forEach((file, index) => {
       const reading = readings[index]!;
-      // A directory holds keys beside certificates (privkey.pem): found by extension, they are no error.
-      if (reading.problem && !(reading.problem.reason === 'no_certificate' && file.origin === 'directory')) {
-        problems.push({ path: file.path, ...reading.problem });
-      }
+      if (reading.problem && !isKeyBesideCertificates(file.origin, reading.problem.reason)) problems.push({ path: file.path, ...reading.problem });
       if (reading.certificates.length === 0) return;
       const kept = reading.certificates.slice(0, MAX_CERTIFICATES - all.length);
       // Reported once, on the file where the budget ran out.

@@ -6,13 +6,11 @@
  *
  * Whether the server is this host's is decided as for its disks
  * (targets/dataDirectoryLocality.ts: a loopback or Unix-socket DSN, and a
- * postmaster.pid in data_directory describing the running server). One
- * difference: when that cannot be verified because postmaster.pid or
- * data_directory may not be read by the exporter (not the server's user, no
- * pg_read_all_settings), a loopback server's ssl_cert_file that the
- * exporter can read is trusted. A server elsewhere, TLS off, a file that
- * cannot be read from here: nothing is emitted, and the situation is logged
- * once. A file that is read but broken is
+ * postmaster.pid in data_directory describing the running server). When
+ * that cannot be verified, the file is not read: a loopback port may be a
+ * tunnel to another machine, and a certificate found here would then be the
+ * wrong one. A server elsewhere or unverified, TLS off, a file that cannot
+ * be read from here: nothing is emitted, and the situation is logged once. A file that is read but broken is
  * upkeep_tls_file_error_info{source="postgres_file"}.
  *
  * Per run: one query on pg_settings (none for a remote DSN), one small read
@@ -31,9 +29,9 @@ import {
   tlsLeafCertExpiry,
 } from '../metrics/tlsFamilies.js';
 import { readCertificateFile, type CertificateFileReading } from '../targets/certificateFileReader.js';
-import { decideLocality, type NotLocalReason } from '../targets/dataDirectoryLocality.js';
+import { decideLocality } from '../targets/dataDirectoryLocality.js';
 import type { PostgresTarget } from '../targets/postgres.js';
-import { withTimeout } from '../timeout.js';
+import { filesystemGuard } from '../targets/filesystem.js';
 import { scheduledCollector } from './types.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -60,16 +58,12 @@ function hiddenDataDirectory(): Error {
   return Object.assign(new Error('data_directory is not visible to the exporter\'s role'), { code: '42501' });
 }
 
-/** A loopback server that could not be proven ours (or another's): its certificate file, if readable here, is trusted. */
-const UNVERIFIABLE = new Set<NotLocalReason>(['unreadable', 'no_privilege']);
-
 type Situation =
   | { kind: 'ssl_off' }
   | { kind: 'location_unknown'; detail: string }
   | { kind: 'not_local'; detail: string }
   | { kind: 'not_readable'; path: string; reason: string; detail: string }
-  /** verified: the server is proven this host's; otherwise why that could not be checked. */
-  | { kind: 'read'; path: string; reading: CertificateFileReading; verified: string };
+  | { kind: 'read'; path: string; reading: CertificateFileReading };
 
 /** The last situation logged per target, so each is logged once when it starts. */
 const lastLogged = new WeakMap<PostgresTarget, string>();
@@ -99,7 +93,6 @@ function situationFields(situation: Situation): Record<string, unknown> {
         path: situation.path,
         certificates: certificates.length,
         leaf: certificates[0]?.fingerprint256,
-        locality: situation.verified,
         reason: problem?.reason,
         error: problem?.message,
       };
@@ -122,15 +115,16 @@ async function locate(target: PostgresTarget): Promise<Situation> {
       if (row.data_directory === null) throw hiddenDataDirectory();
       return { dataDirectory: row.data_directory, port: row.port, startedAt: row.started };
     },
-    (path) => withTimeout(readFile(path, 'utf8'), FILE_TIMEOUT_MS),
+    (path) => filesystemGuard.run(`read:${path}`, () => readFile(path, 'utf8'), FILE_TIMEOUT_MS),
   );
-  if (!locality.local && !UNVERIFIABLE.has(locality.reason)) return { kind: 'not_local', detail: locality.message };
+  // Only a server proven to be this host's: a loopback port may be a tunnel
+  // to another machine, whose certificate is not the file found here.
+  if (!locality.local) return { kind: 'not_local', detail: locality.message };
   const row = read.row;
-  // Unverifiable reasons come after the settings query; without a row there is nothing to go on.
-  if (!row) return { kind: 'not_local', detail: locality.local ? 'no server settings' : locality.message };
+  if (!row) return { kind: 'not_local', detail: 'no server settings' };
   if (row.ssl !== 'on') return { kind: 'ssl_off' };
   if (row.cert_file === null) return { kind: 'location_unknown', detail: 'ssl_cert_file is not visible to the exporter\'s role (grant pg_read_all_settings)' };
-  const base = locality.local ? locality.dataDirectory : row.data_directory;
+  const base = locality.dataDirectory;
   if (base === null && !isAbsolute(row.cert_file)) {
     return { kind: 'location_unknown', detail: `ssl_cert_file "${row.cert_file}" is relative to data_directory, which the exporter's role may not see (grant pg_read_all_settings)` };
   }
@@ -139,7 +133,7 @@ async function locate(target: PostgresTarget): Promise<Situation> {
   if (reading.problem && NOT_READABLE.has(reading.problem.reason)) {
     return { kind: 'not_readable', path, reason: reading.problem.reason, detail: reading.problem.message };
   }
-  return { kind: 'read', path, reading, verified: locality.local ? 'verified' : locality.reason };
+  return { kind: 'read', path, reading };
 }
 
 export const pgCertFile = scheduledCollector({

@@ -148,7 +148,7 @@ describe('paths that are no file to read', () => {
     await execFileAsync('mkfifo', [path]);
     const started = performance.now();
     expect(await readCertificateFile(path, LIMITS)).toEqual({ certificates: [], problem: { reason: 'not_a_file', message: `${path} is a FIFO, not a regular file` } });
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(5000); // a blocking open would never return
   });
 
   it('a directory where a file is expected', async () => {

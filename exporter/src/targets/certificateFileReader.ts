@@ -12,7 +12,8 @@
 import { X509Certificate } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readlink } from 'node:fs/promises';
-import { TimeoutError, withTimeout } from '../timeout.js';
+import { TimeoutError } from '../timeout.js';
+import { FilesystemCallError, filesystemGuard } from './filesystem.js';
 import { certificateFacts, type CertificateFacts } from './certificateFacts.js';
 
 export type CertificateFileProblemReason =
@@ -48,7 +49,9 @@ export interface ReadOptions {
 export async function readCertificateFile(path: string, options: ReadOptions): Promise<CertificateFileReading> {
   let content: Buffer | CertificateFileProblem;
   try {
-    content = await withTimeout(readBounded(path, options.maxBytes), options.timeoutMs);
+    // Through the process-wide filesystem guard: a file on a hung mount must
+    // not take more of libuv's threads than the guard allows.
+    content = await filesystemGuard.run(`read-certificate:${path}`, () => readBounded(path, options.maxBytes), options.timeoutMs);
   } catch (error) {
     return { certificates: [], problem: await describeFileError(path, error) };
   }
@@ -97,7 +100,8 @@ function kindOf(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): b
 
 /** The reason for a failed file system call; the message says what an operator needs to fix it. */
 export function fileErrorReason(error: unknown): CertificateFileProblemReason {
-  if (error instanceof TimeoutError) return 'timeout';
+  // A hung mount: the call did not return in time, or could not even start (too_many_hung).
+  if (error instanceof TimeoutError || error instanceof FilesystemCallError) return 'timeout';
   switch ((error as NodeJS.ErrnoException | undefined)?.code) {
     case 'ENOENT':
       return 'not_found';
@@ -116,7 +120,9 @@ async function describeFileError(path: string, error: unknown): Promise<Certific
   const message = error instanceof Error ? error.message : String(error);
   if (reason !== 'not_found') return { reason, message };
   // A dangling symlink reads as "no such file"; say which link and where it points.
-  const link = await lstat(path).then((info) => (info.isSymbolicLink() ? readlink(path) : undefined)).catch(() => undefined);
+  const link = await filesystemGuard
+    .run(`describe-link:${path}`, () => lstat(path).then((info) => (info.isSymbolicLink() ? readlink(path) : undefined)))
+    .catch(() => undefined);
   return link === undefined ? { reason, message } : { reason, message: `${path} is a symbolic link to ${link}, which does not exist` };
 }
 

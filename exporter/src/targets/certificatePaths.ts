@@ -19,7 +19,7 @@
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { withTimeout } from '../timeout.js';
+import { filesystemGuard } from './filesystem.js';
 import { fileErrorReason, type CertificateFileProblemReason } from './certificateFileReader.js';
 
 /** How a file was chosen: named, matched by a glob, or found in a directory by its extension. */
@@ -110,7 +110,7 @@ class Expansion {
   private async expandNamed(entry: string, absolute: string): Promise<void> {
     let isDirectory: boolean;
     try {
-      isDirectory = (await this.bounded(stat(absolute))).isDirectory();
+      isDirectory = (await this.bounded(`stat:${absolute}`, () => stat(absolute))).isDirectory();
     } catch (error) {
       const reason = fileErrorReason(error);
       // The reader says best what is wrong with a file that will not open (a dangling link, say).
@@ -150,9 +150,9 @@ class Expansion {
   /** A glob match: skipped if it does not exist (a literal tail like `*\/fullchain.pem`), expanded if a directory. */
   private async addMatch(path: string, entry: string): Promise<void> {
     try {
-      const link = await this.bounded(lstat(path));
+      const link = await this.bounded(`lstat:${path}`, () => lstat(path));
       // stat follows a symlink; a dangling one stays a file for the reader to report.
-      const target = link.isSymbolicLink() ? await this.bounded(stat(path)).catch(() => link) : link;
+      const target = link.isSymbolicLink() ? await this.bounded(`stat:${path}`, () => stat(path)).catch(() => link) : link;
       if (target.isDirectory()) await this.addDirectory(path, entry);
       else this.add({ path, origin: 'glob' });
     } catch (error) {
@@ -173,7 +173,7 @@ class Expansion {
   private async list(directory: string, entry: string, reportMissing: boolean): Promise<string[]> {
     this.options.signal?.throwIfAborted();
     try {
-      return (await this.bounded(readdir(directory))).sort();
+      return (await this.bounded(`readdir:${directory}`, () => readdir(directory))).sort();
     } catch (error) {
       // Walking a glob, a missing directory or a file in a directory's place just matches nothing.
       if (!isNothingThere(error) || reportMissing) {
@@ -194,8 +194,9 @@ class Expansion {
     this.files.push(file);
   }
 
-  private bounded<T>(operation: Promise<T>): Promise<T> {
-    return withTimeout(operation, this.options.operationTimeoutMs);
+  /** Through the process-wide filesystem guard: a directory on a hung mount holds at most its share of libuv's threads. */
+  private bounded<T>(key: string, operation: () => Promise<T>): Promise<T> {
+    return filesystemGuard.run(key, operation, this.options.operationTimeoutMs);
   }
 }
 

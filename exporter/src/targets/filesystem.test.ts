@@ -101,7 +101,7 @@ describe('FilesystemProbe', () => {
     expect(statfs.calls).toHaveLength(1);
   });
 
-  it('once `maxHung` calls hang, no further path is started, so the threadpool keeps threads for the rest of the process', async () => {
+  it('once two calls hang, no further path is started, so the threadpool keeps threads for the rest of the process', async () => {
     const statfs = controllableStatfs();
     const probe = new FilesystemProbe({ statfs: statfs.fn, guard: new InFlightGuard(TIMEOUT_MS, 2) });
     const paths = ['a', 'b', 'c'].map((name) => join(dir, name));
@@ -119,6 +119,28 @@ describe('FilesystemProbe', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(probe.guard.hungCount).toBe(0);
     expect(failure(await probe.probe(join(dir, 'c')))).toBe('ok');
+  });
+});
+
+describe('InFlightGuard', () => {
+  it('runs at most two calls at once even when they all start together, and holds a slot until the call really returns', async () => {
+    const guard = new InFlightGuard(TIMEOUT_MS, 2);
+    const releases: (() => void)[] = [];
+    let started = 0;
+    const hang = () => {
+      started += 1;
+      return new Promise<string>((resolve) => releases.push(() => resolve('done')));
+    };
+    // Five paths on one dead mount, asked for in the same instant (one scrape).
+    const outcomes = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((key) => guard.run(key, hang)));
+    expect(started).toBe(2);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? reasonOf(o.reason) : 'ok'))).toEqual(['timeout', 'timeout', 'too_many_hung', 'too_many_hung', 'too_many_hung']);
+    expect(guard.hungCount).toBe(2);
+    // A new call still finds no slot while the two hang.
+    await expect(guard.run('f', () => Promise.resolve('fast'))).rejects.toMatchObject({ reason: 'too_many_hung' });
+    for (const release of releases.splice(0)) release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await guard.run('f', () => Promise.resolve('fast'))).toBe('fast');
   });
 });
 

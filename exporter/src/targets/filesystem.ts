@@ -5,11 +5,11 @@
  *
  * A statfs on a dead NFS server does not return, and it does not stop when a
  * timer fires: it keeps one of libuv's threadpool threads (4 by default, the
- * same pool that serves every file read and DNS lookup of the process). So a
- * path whose previous call is still running gets no new call — it is
- * reported `timeout` at once, until the old call returns — and once a few
- * calls hang, no further path is started (`too_many_hung`), so the pool
- * always keeps threads for the rest of the exporter.
+ * same pool that serves every file read and DNS lookup of the process). So
+ * every such call goes through one guard (InFlightGuard, `filesystemGuard`):
+ * at most two run at once, a path whose previous call is still running gets
+ * no new call (it is reported `timeout` at once, until the old call
+ * returns), and a path that cannot get a slot in time is `too_many_hung`.
  */
 import { realpath, stat, statfs } from 'node:fs/promises';
 import { TimeoutError, withTimeout } from '../timeout.js';
@@ -17,8 +17,12 @@ import { deviceNumbers, mountContaining, MountTable, type MountEntry } from './m
 
 /** A local disk answers in microseconds and a healthy NFS server in milliseconds; node_exporter waits 5 s, but a scrape has ~10 s for everything. */
 export const FILESYSTEM_CALL_TIMEOUT_MS = 2000;
-/** Threads a hung mount may hold at most, of libuv's default 4. */
-export const MAX_HUNG_CALLS = 2;
+/**
+ * Filesystem calls under way at once, across the process: libuv has 4
+ * threads by default, so hung calls can hold at most 2 and the rest of the
+ * process (other file reads, DNS lookups) always keeps 2.
+ */
+export const MAX_CONCURRENT_CALLS = 2;
 
 export type DiskProbeReason = 'not_found' | 'permission_denied' | 'timeout' | 'too_many_hung' | 'io_error' | 'error';
 
@@ -55,50 +59,99 @@ export function reasonOf(error: unknown): DiskProbeReason {
 interface Pending {
   promise: Promise<unknown>;
   startedAt: number;
+  /** Whether the call got one of the slots (it may still be waiting for one). */
+  running: boolean;
 }
 
 /**
- * At most one call per key at a time, each waited for at most `timeoutMs`
- * from its start. Callers of a key share the running call; a call past its
- * timeout counts as hung until it returns.
+ * Filesystem work that may hang (statfs, stat or read on a dead mount) goes
+ * through here. At most `maxConcurrent` calls run at once; a slot is held
+ * until the call really returns, not until its caller gives up, because the
+ * thread stays taken until then. A caller waits at most `timeoutMs` from the
+ * moment the call was asked for: without a slot by then it fails with
+ * `too_many_hung`, after it with `timeout`. Callers with the same key share
+ * one call, so a path whose previous call still hangs gets no new one.
  */
 export class InFlightGuard {
   private readonly pending = new Map<string, Pending>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     readonly timeoutMs = FILESYSTEM_CALL_TIMEOUT_MS,
-    private readonly maxHung = MAX_HUNG_CALLS,
+    private readonly maxConcurrent = MAX_CONCURRENT_CALLS,
   ) {}
 
-  /** Calls started and not yet returned after their timeout. */
+  /** Calls running past their timeout: the threads a hung mount holds. */
   get hungCount(): number {
     const now = Date.now();
     let hung = 0;
-    for (const call of this.pending.values()) if (now - call.startedAt >= this.timeoutMs) hung += 1;
+    for (const call of this.pending.values()) if (call.running && now - call.startedAt >= this.timeoutMs) hung += 1;
     return hung;
   }
 
   /** `key` names the work: a second caller with the same key gets the same call, so same key, same result type. */
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    let call = this.pending.get(key);
-    if (!call) {
-      if (this.hungCount >= this.maxHung) {
-        return Promise.reject(new FilesystemCallError('too_many_hung', `not started: ${this.hungCount} filesystem calls have not returned (hung mounts?)`));
-      }
-      const started: Pending = { promise: work(), startedAt: Date.now() };
-      const forget = () => {
-        if (this.pending.get(key) === started) this.pending.delete(key);
-      };
-      // Both branches handled here: nobody may be waiting any more when a hung call finally fails.
-      started.promise.then(forget, forget);
-      this.pending.set(key, started);
-      call = started;
-    }
-    const remaining = this.timeoutMs - (Date.now() - call.startedAt);
+  run<T>(key: string, work: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
+    const call = this.pending.get(key) ?? this.start(key, work);
+    const remaining = timeoutMs - (Date.now() - call.startedAt);
     if (remaining <= 0) {
       return Promise.reject(new FilesystemCallError('timeout', `the previous call has not returned for ${((Date.now() - call.startedAt) / 1000).toFixed(1)} s`));
     }
-    return withTimeout(call.promise as Promise<T>, remaining);
+    return withTimeout(call.promise as Promise<T>, remaining).catch((error: unknown) => {
+      if (error instanceof TimeoutError && !call.running) {
+        throw new FilesystemCallError('too_many_hung', `not started: ${this.running} filesystem calls have not returned (hung mounts?)`);
+      }
+      throw error;
+    });
+  }
+
+  private start(key: string, work: () => Promise<unknown>): Pending {
+    const call: Pending = { promise: Promise.resolve(), startedAt: Date.now(), running: false };
+    call.promise = this.slot(this.timeoutMs).then(async () => {
+      call.running = true;
+      try {
+        return await work();
+      } finally {
+        this.release();
+      }
+    });
+    const forget = () => {
+      if (this.pending.get(key) === call) this.pending.delete(key);
+    };
+    // Both branches handled here: nobody may be waiting any more when a hung call finally fails.
+    call.promise.then(forget, forget);
+    this.pending.set(key, call);
+    return call;
+  }
+
+  /**
+   * A slot, or a `too_many_hung` rejection after `waitMs`: a call nobody
+   * waits for any more leaves the queue instead of running much later.
+   */
+  private slot(waitMs: number): Promise<void> {
+    if (this.running < this.maxConcurrent) {
+      this.running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const index = this.waiting.indexOf(grant);
+        if (index >= 0) this.waiting.splice(index, 1);
+        reject(new FilesystemCallError('too_many_hung', `not started: ${this.running} filesystem calls have not returned (hung mounts?)`));
+      }, waitMs);
+      // The slot passes straight from the call that ends to the next in line.
+      this.waiting.push(grant);
+    });
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
   }
 }
 
@@ -181,4 +234,5 @@ export class FilesystemProbe {
  * and a path probed by two collectors (a `disks` entry that is also a backup
  * directory) is then one call.
  */
-export const filesystemProbe = new FilesystemProbe();
+export const filesystemGuard = new InFlightGuard();
+export const filesystemProbe = new FilesystemProbe({ guard: filesystemGuard });

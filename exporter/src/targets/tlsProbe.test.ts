@@ -171,7 +171,7 @@ describe('plain TLS (protocol "tls")', () => {
     expect(error.message).toBe(`TLS probe of 127.0.0.1:${port} timed out after 0.5 s during the TLS handshake`);
     expect(error).toMatchObject({ stage: 'handshake', timedOut: true });
     expect(elapsedMs).toBeGreaterThanOrEqual(490);
-    expect(elapsedMs).toBeLessThan(1500);
+    expect(elapsedMs).toBeLessThan(5000); // the server never answers: only the timeout ends it
     await eventuallyNoConnections(server);
   });
 
@@ -233,7 +233,7 @@ describe('PostgreSQL SSLRequest (protocol "postgres")', () => {
     const { error, elapsedMs } = await probeError({ host: '127.0.0.1', port, protocol: 'postgres', timeoutMs: 300 });
     expect(error.message).toBe(`TLS probe of 127.0.0.1:${port} timed out after 0.3 s while waiting for the answer to SSLRequest`);
     expect(elapsedMs).toBeGreaterThanOrEqual(290);
-    expect(elapsedMs).toBeLessThan(1300);
+    expect(elapsedMs).toBeLessThan(5000); // the server never answers: only the timeout ends it
     await eventuallyNoConnections(server);
   });
 });
@@ -261,7 +261,7 @@ describe('connecting and cancelling', () => {
     setTimeout(() => controller.abort(reason), 100);
     const started = performance.now();
     await expect(probeTls({ host: '127.0.0.1', port, protocol: 'postgres', timeoutMs: 10_000, signal: controller.signal })).rejects.toBe(reason);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5000); // well before the 10 s timeout
     await eventuallyNoConnections(server);
   });
 
