@@ -18,6 +18,7 @@ import type { BackupSourceConfig } from '../config/types.js';
 import { gauge } from '../metrics/family.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import { scheduledCollector, type Emit } from './types.js';
+import { perTarget } from './perTarget.js';
 
 export const backupSourceUp = gauge(
   'upkeep_backup_source_up',
@@ -81,8 +82,7 @@ export const backupInProgress = gauge(
   ['target', 'source'],
 );
 
-/** Per target, so two exporters in one process (tests) keep their own log state. */
-const stateLogs = new WeakMap<PostgresTarget, SourceStateLog>();
+const stateLogOf = perTarget((_target: PostgresTarget) => new SourceStateLog());
 
 export const backups = scheduledCollector({
   name: 'backups',
@@ -109,11 +109,7 @@ export const backups = scheduledCollector({
     const outcomes = await Promise.all(sources.map((source) => readBackupSource(source, signal)));
     // Out of time: the framework discards this run; its "aborted" outcomes say nothing about the sources.
     if (signal.aborted) return;
-    let stateLog = stateLogs.get(target);
-    if (!stateLog) {
-      stateLog = new SourceStateLog();
-      stateLogs.set(target, stateLog);
-    }
+    const stateLog = stateLogOf(target);
     sources.forEach((source, index) => {
       const outcome = outcomes[index]!;
       stateLog.record(log, source, outcome);

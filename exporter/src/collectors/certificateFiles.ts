@@ -18,6 +18,7 @@ import { readCertificateFile, type FileCertificate } from '../targets/certificat
 import { expandCertificatePaths, type CertificatePath } from '../targets/certificatePaths.js';
 import type { CertificateFilesTarget } from '../targets/staticTargets.js';
 import { scheduledCollector } from './types.js';
+import { perTarget } from './perTarget.js';
 
 /** Bounds one source: files read, bytes per file, certificates exported. */
 export const MAX_FILES = 1000;
@@ -56,8 +57,7 @@ export class FileProblemLog {
   }
 }
 
-/** Per target, so two exporters in one process (tests) keep their own log state. */
-const problemLogs = new WeakMap<CertificateFilesTarget, FileProblemLog>();
+const problemLogOf = perTarget((_target: CertificateFilesTarget) => new FileProblemLog('cert_file'));
 
 /**
  * A directory or a glob (`live/*\/*.pem`) finds private keys beside the
@@ -113,11 +113,6 @@ export const certificateFiles = scheduledCollector({
     const distinct = new Map(problems.map((p) => [`${p.path}\u0000${p.reason}`, p]));
     for (const problem of distinct.values()) emit(tlsFileError, { source: 'file', path: problem.path, reason: problem.reason }, 1);
 
-    let problemLog = problemLogs.get(target);
-    if (!problemLog) {
-      problemLog = new FileProblemLog('cert_file');
-      problemLogs.set(target, problemLog);
-    }
-    problemLog.record(log, [...distinct.values()]);
+    problemLogOf(target).record(log, [...distinct.values()]);
   },
 });

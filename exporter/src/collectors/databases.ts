@@ -8,6 +8,7 @@ import { gauge } from '../metrics/family.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import { databaseFilter } from './databaseFilter.js';
 import type { Emit } from './types.js';
+import { perTarget } from './perTarget.js';
 
 export async function databasesToVisit(target: PostgresTarget): Promise<string[]> {
   const { rows } = await target.query<{ datname: string }>(
@@ -29,14 +30,10 @@ export const databaseVisitSuccess = gauge(
 );
 
 /** Per target: the last failure per collector and database, so each is logged when it starts and ends. */
-const lastFailures = new WeakMap<PostgresTarget, Map<string, string>>();
+const lastFailuresOf = perTarget((_target: PostgresTarget) => new Map<string, string>());
 
 function recordVisit(target: PostgresTarget, collector: string, datname: string, log: Logger, error: unknown): void {
-  let failures = lastFailures.get(target);
-  if (!failures) {
-    failures = new Map();
-    lastFailures.set(target, failures);
-  }
+  const failures = lastFailuresOf(target);
   const key = `${collector}\u0000${datname}`;
   const previous = failures.get(key);
   const message = error === undefined ? undefined : errorMessage(error);

@@ -11,9 +11,9 @@ import { diskFamilies, emitPathProbe, PathProbeLog } from '../metrics/diskFamili
 import { filesystemProbe } from '../targets/filesystem.js';
 import type { DiskTarget } from '../targets/staticTargets.js';
 import { liveCollector } from './types.js';
+import { perTarget } from './perTarget.js';
 
-/** Per target, so two exporters in one process (tests) keep their own log state. */
-const probeLogs = new WeakMap<DiskTarget, PathProbeLog>();
+const probeLogOf = perTarget((_target: DiskTarget) => new PathProbeLog());
 
 export const disk = liveCollector({
   name: 'disk',
@@ -24,12 +24,7 @@ export const disk = liveCollector({
   async collect({ target, emit, log }) {
     const watched = { path: target.config.path, role: 'configured' as const };
     const probe = await filesystemProbe.probe(watched.path);
-    let probeLog = probeLogs.get(target);
-    if (!probeLog) {
-      probeLog = new PathProbeLog();
-      probeLogs.set(target, probeLog);
-    }
-    probeLog.record(log, watched, probe);
+    probeLogOf(target).record(log, watched, probe);
     emitPathProbe(emit, watched, probe);
   },
 });

@@ -32,6 +32,7 @@ import { readCertificateFile, type CertificateFileReading } from '../targets/cer
 import { decideLocality } from '../targets/dataDirectoryLocality.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import { filesystemGuard } from '../targets/filesystem.js';
+import { situationChanges } from './perTarget.js';
 import { scheduledCollector } from './types.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -66,13 +67,11 @@ type Situation =
   | { kind: 'read'; path: string; reading: CertificateFileReading };
 
 /** The last situation logged per target, so each is logged once when it starts. */
-const lastLogged = new WeakMap<PostgresTarget, string>();
+const changed = situationChanges<PostgresTarget>();
 
 function logSituation(target: PostgresTarget, situation: Situation, log: Logger): void {
   const fields = situationFields(situation);
-  const key = JSON.stringify(fields);
-  if (lastLogged.get(target) === key) return;
-  lastLogged.set(target, key);
+  if (!changed(target, JSON.stringify(fields))) return;
   const broken = situation.kind === 'read' && situation.reading.problem !== undefined;
   if (broken) log.warn(`pg_cert_file.problem`, fields);
   else log.info(`pg_cert_file.${situation.kind}`, fields);

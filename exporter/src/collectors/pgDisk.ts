@@ -19,6 +19,7 @@ import { decideLocality, type Locality, type ServerFacts } from '../targets/data
 import { filesystemProbe } from '../targets/filesystem.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import { liveCollector } from './types.js';
+import { perTarget } from './perTarget.js';
 
 export const LOCALITY_MAX_AGE_MS = 5 * 60_000;
 
@@ -30,17 +31,9 @@ interface TargetState {
   probeLog: PathProbeLog;
 }
 
-/** Per target, so two exporters in one process (tests) keep their own state. */
-const states = new WeakMap<PostgresTarget, TargetState>();
-
-function stateOf(target: PostgresTarget): TargetState {
-  let state = states.get(target);
-  if (!state) {
-    state = { locality: undefined, decidedAt: 0, logged: undefined, probeLog: new PathProbeLog() };
-    states.set(target, state);
-  }
-  return state;
-}
+const stateOf = perTarget(
+  (_target: PostgresTarget): TargetState => ({ locality: undefined, decidedAt: 0, logged: undefined, probeLog: new PathProbeLog() }),
+);
 
 async function readServerFacts(target: PostgresTarget): Promise<ServerFacts> {
   const { rows } = await target.query<{ data_directory: string; port: number; started_at: number }>(

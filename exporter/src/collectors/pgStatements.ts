@@ -22,6 +22,7 @@ import { databaseFilter } from './databaseFilter.js';
 import { RemainderCounters } from './remainderCounter.js';
 import { StickyMembership } from './stickyMembership.js';
 import { liveCollector } from './types.js';
+import { perTarget } from './perTarget.js';
 
 const statementLabels = ['target', 'datname', 'user', 'queryid'] as const;
 
@@ -124,21 +125,14 @@ class Sums {
   }
 }
 
-const states = new WeakMap<PostgresTarget, TargetState>();
-
-function stateOf(target: PostgresTarget): TargetState {
-  let state = states.get(target);
-  if (!state) {
-    state = {
-      membership: new StickyMembership(target.config.statements.stickyRefreshes),
-      remainders: new RemainderCounters(),
-      texts: new Map(),
-      unavailable: undefined,
-    };
-    states.set(target, state);
-  }
-  return state;
-}
+const stateOf = perTarget(
+  (target: PostgresTarget): TargetState => ({
+    membership: new StickyMembership(target.config.statements.stickyRefreshes),
+    remainders: new RemainderCounters(),
+    texts: new Map(),
+    unavailable: undefined,
+  }),
+);
 
 /**
  * Candidates (the top N by total time, the top N by mean time, and the

@@ -17,6 +17,7 @@ import { databaseVisitSuccess, forEachDatabase } from './databases.js';
 import { RemainderCounters } from './remainderCounter.js';
 import { StickyMembership } from './stickyMembership.js';
 import { liveCollector } from './types.js';
+import { perTarget } from './perTarget.js';
 
 const tableLabels = ['target', 'datname', 'schema', 'table', 'kind'] as const;
 
@@ -81,14 +82,10 @@ interface DatabaseState {
   remainders: RemainderCounters;
 }
 
-const states = new WeakMap<PostgresTarget, Map<string, DatabaseState>>();
+const databasesOf = perTarget((_target: PostgresTarget) => new Map<string, DatabaseState>());
 
 function stateOf(target: PostgresTarget, datname: string): DatabaseState {
-  let byDatabase = states.get(target);
-  if (!byDatabase) {
-    byDatabase = new Map();
-    states.set(target, byDatabase);
-  }
+  const byDatabase = databasesOf(target);
   let state = byDatabase.get(datname);
   if (!state) {
     state = { membership: new StickyMembership(STICKY_REFRESHES), remainders: new RemainderCounters() };
@@ -141,7 +138,7 @@ export const pgTableCache = liveCollector({
       }
     });
     // A database no longer visited (dropped, excluded) starts afresh if it comes back.
-    const byDatabase = states.get(target);
-    for (const datname of byDatabase?.keys() ?? []) if (!visited.has(datname)) byDatabase?.delete(datname);
+    const byDatabase = databasesOf(target);
+    for (const datname of byDatabase.keys()) if (!visited.has(datname)) byDatabase.delete(datname);
   },
 });

@@ -13,15 +13,14 @@ import { emitTlsProbe, tlsFamilies } from '../metrics/tlsFamilies.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import { serverAddress } from '../targets/serverAddress.js';
 import { probeTls, type TlsProbeResult } from '../targets/tlsProbe.js';
+import { situationChanges } from './perTarget.js';
 import { scheduledCollector } from './types.js';
 
 /** The last situation logged per target, so each is logged once when it starts. */
-const lastLogged = new WeakMap<PostgresTarget, string>();
+const changed = situationChanges<PostgresTarget>();
 
 function logOnChange(target: PostgresTarget, situation: string, write: () => void): void {
-  if (lastLogged.get(target) === situation) return;
-  lastLogged.set(target, situation);
-  write();
+  if (changed(target, situation)) write();
 }
 
 function logResult(target: PostgresTarget, result: TlsProbeResult, log: Logger): void {

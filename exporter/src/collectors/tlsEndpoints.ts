@@ -35,6 +35,7 @@ import {
 } from '../metrics/tlsFamilies.js';
 import type { TlsEndpointTarget } from '../targets/staticTargets.js';
 import { probeTls, TlsProbeError, type TlsProbeResult } from '../targets/tlsProbe.js';
+import { perTarget } from './perTarget.js';
 import { scheduledCollector, type ScheduledCollector } from './types.js';
 
 export type ProbeFailureReason = 'dns' | 'refused' | 'unreachable' | 'timeout' | 'closed' | 'protocol' | 'handshake' | 'error';
@@ -82,8 +83,7 @@ export const MAX_CONCURRENT_PROBES = 8;
 /** The collector with its limits; tests make one with a shorter probe timeout. */
 export function createTlsEndpointsCollector(options: TlsEndpointsOptions): ScheduledCollector<'tls_endpoint'> {
   const limiter = new Limiter(options.maxConcurrentProbes);
-  /** Per target, so two exporters in one process (tests) keep their own readings. */
-  const states = new WeakMap<TlsEndpointTarget, EndpointState>();
+  const stateOf = perTarget((_target: TlsEndpointTarget): EndpointState => ({ lastRead: undefined, failing: undefined, situation: undefined }));
 
   return scheduledCollector({
     name: 'tls_endpoints',
@@ -108,11 +108,7 @@ export function createTlsEndpointsCollector(options: TlsEndpointsOptions): Sched
         }
       });
 
-      let state = states.get(target);
-      if (!state) {
-        state = { lastRead: undefined, failing: undefined, situation: undefined };
-        states.set(target, state);
-      }
+      const state = stateOf(target);
       const source = 'endpoint';
       emit(tlsProbeSuccess, { source }, outcome.ok ? 1 : 0);
       emit(tlsProbeDuration, { source }, outcome.seconds);
