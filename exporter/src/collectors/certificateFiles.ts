@@ -13,6 +13,7 @@
  */
 import type { Logger } from '../log.js';
 import { Limiter } from '../limiter.js';
+import { TroubleLog } from '../troubleLog.js';
 import { emitCertificates, emitEarliestExpiry, tlsCertNotAfter, tlsCertNotBefore, tlsEarliestCertExpiry, tlsFileError } from '../metrics/tlsFamilies.js';
 import { readCertificateFile, type FileCertificate } from '../targets/certificateFileReader.js';
 import { expandCertificatePaths, type CertificatePath } from '../targets/certificatePaths.js';
@@ -35,25 +36,17 @@ export interface FileProblem {
   message: string;
 }
 
-/**
- * Logs each path's problem when it starts or changes, and when it is gone —
- * not on every run, so a broken file that stays broken for a week is one line.
- */
+/** Each path's problem logged when it starts or changes, and when it is gone. */
 export class FileProblemLog {
-  private reasons = new Map<string, string>();
+  private readonly trouble: TroubleLog;
 
-  constructor(private readonly prefix: string) {}
+  constructor(prefix: string) {
+    this.trouble = new TroubleLog({ started: `${prefix}.problem`, continuing: `${prefix}.still_failing`, ended: `${prefix}.problem_cleared` });
+  }
 
   record(log: Logger, problems: readonly FileProblem[]): void {
-    const current = new Map<string, string>();
-    for (const problem of problems) {
-      current.set(problem.path, problem.reason);
-      const previous = this.reasons.get(problem.path);
-      if (previous === problem.reason) log.debug(`${this.prefix}.still_failing`, { path: problem.path, reason: problem.reason, error: problem.message });
-      else log.warn(`${this.prefix}.problem`, { path: problem.path, reason: problem.reason, error: problem.message });
-    }
-    for (const path of this.reasons.keys()) if (!current.has(path)) log.info(`${this.prefix}.problem_cleared`, { path });
-    this.reasons = current;
+    for (const problem of problems) this.trouble.record(log, problem.path, { path: problem.path }, problem);
+    this.trouble.endAllBut(log, new Set(problems.map((p) => p.path)), (path) => ({ path }));
   }
 }
 

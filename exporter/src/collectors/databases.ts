@@ -5,6 +5,7 @@
  */
 import { errorMessage, type Logger } from '../log.js';
 import { gauge } from '../metrics/family.js';
+import { TroubleLog } from '../troubleLog.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import { databaseFilter } from './databaseFilter.js';
 import type { Emit } from './types.js';
@@ -29,22 +30,14 @@ export const databaseVisitSuccess = gauge(
   ['target', 'collector', 'datname'],
 );
 
-/** Per target: the last failure per collector and database, so each is logged when it starts and ends. */
-const lastFailuresOf = perTarget((_target: PostgresTarget) => new Map<string, string>());
+/** Per target: each collector's trouble with each database, logged when it starts and ends. */
+const troubleOf = perTarget((_target: PostgresTarget) => new TroubleLog({ started: 'database.unreadable', ended: 'database.readable_again' }));
 
 function recordVisit(target: PostgresTarget, collector: string, datname: string, log: Logger, error: unknown): void {
-  const failures = lastFailuresOf(target);
-  const key = `${collector}\u0000${datname}`;
-  const previous = failures.get(key);
-  const message = error === undefined ? undefined : errorMessage(error);
-  if (message === previous) return;
-  if (message === undefined) {
-    failures.delete(key);
-    log.info('database.readable_again', { datname });
-  } else {
-    failures.set(key, message);
-    log.warn('database.unreadable', { datname, error: message });
-  }
+  // The SQLSTATE (53300 too many connections, 28000 pg_hba, …) is the reason; the message may carry details that vary.
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const trouble = error === undefined ? undefined : { reason: typeof code === 'string' ? code : errorMessage(error), message: errorMessage(error) };
+  troubleOf(target).record(log, `${collector}\u0000${datname}`, { datname }, trouble);
 }
 
 export interface DatabaseVisit {

@@ -11,7 +11,8 @@
  */
 import type { Emit } from '../collectors/types.js';
 import type { Logger } from '../log.js';
-import type { DiskProbeReason, PathProbe } from '../targets/filesystem.js';
+import type { PathProbe } from '../targets/filesystem.js';
+import { TroubleLog } from '../troubleLog.js';
 import { gauge } from './family.js';
 
 export type DiskRole = 'configured' | 'data' | 'wal' | 'backup';
@@ -78,22 +79,9 @@ export function emitPathProbe(emit: Emit, { path, role }: WatchedPath, probe: Pa
  * every scrape: a mount that stays hung for a day is two lines.
  */
 export class PathProbeLog {
-  /** The failure reason per path and role; absent while the path is fine. */
-  private readonly failing = new Map<string, DiskProbeReason>();
+  private readonly trouble = new TroubleLog({ started: 'disk.probe_failed', continuing: 'disk.probe_still_failing', ended: 'disk.probe_recovered' });
 
   record(log: Logger, watched: WatchedPath, probe: PathProbe): void {
-    const key = `${watched.role}\u0000${watched.path}`;
-    const previous = this.failing.get(key);
-    if (probe.ok) {
-      if (previous !== undefined) log.info('disk.probe_recovered', { ...watched });
-      this.failing.delete(key);
-      return;
-    }
-    if (previous === probe.reason) {
-      log.debug('disk.probe_still_failing', { ...watched, reason: probe.reason, error: probe.message });
-    } else {
-      log.warn('disk.probe_failed', { ...watched, reason: probe.reason, error: probe.message });
-    }
-    this.failing.set(key, probe.reason);
+    this.trouble.record(log, `${watched.role}\u0000${watched.path}`, { ...watched }, probe.ok ? undefined : probe);
   }
 }
