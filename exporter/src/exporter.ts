@@ -4,12 +4,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { actions as registeredActions } from './actions/index.js';
+import type { AnyAction } from './actions/types.js';
 import { collectors as registeredCollectors } from './collectors/index.js';
 import { LiveCollection } from './collectors/liveCollection.js';
 import type { Collector } from './collectors/types.js';
 import { displayUrl, parseListenAddress, type ListenAddress } from './config/listenAddress.js';
 import type { Config } from './config/types.js';
 import { createApp } from './http/app.js';
+import { ApiAuth } from './http/auth.js';
+import { JobService } from './jobs/jobService.js';
 import type { Logger } from './log.js';
 import { ScheduledCollectors } from './scheduler/scheduledCollectors.js';
 import { TargetSet } from './targets/index.js';
@@ -22,6 +26,8 @@ export interface StartOptions {
   log: Logger;
   /** The collectors to run; defaults to the registry. Tests pass their own. */
   collectors?: readonly Collector[];
+  /** The actions offered; defaults to the registry. */
+  actions?: readonly AnyAction[];
 }
 
 export interface RunningExporter {
@@ -31,10 +37,12 @@ export interface RunningExporter {
   /** Settles when every scheduled collector has finished its first run. */
   firstScheduledRuns: Promise<void>;
   scheduled: ScheduledCollectors;
+  /** Jobs and audit; ready once the state database is (`jobs.ready()`). */
+  jobs: JobService;
   close(): Promise<void>;
 }
 
-export async function startExporter({ config, log, collectors = registeredCollectors }: StartOptions): Promise<RunningExporter> {
+export async function startExporter({ config, log, collectors = registeredCollectors, actions = registeredActions }: StartOptions): Promise<RunningExporter> {
   const listen = parseListenAddress(config.listen);
   if (!listen.ok) throw new Error(`listen: ${listen.message}`);
 
@@ -42,8 +50,18 @@ export async function startExporter({ config, log, collectors = registeredCollec
   const targets = TargetSet.fromConfig(config, log);
   const live = new LiveCollection(enabled, targets, log);
   const scheduled = new ScheduledCollectors(enabled, targets, config.collectors, log);
+  const jobs = new JobService({ stateDsn: config.state?.dsn, actions, targets, scheduled, log });
+  const auth = new ApiAuth(config.auth.tokens);
   let accepting = false;
-  const app = createApp({ live, scheduled, targets, log, isAccepting: () => accepting });
+  const app = createApp({
+    live,
+    scheduled,
+    targets,
+    api: { actions, targets, auth, jobs },
+    seriesSources: [jobs],
+    log,
+    isAccepting: () => accepting,
+  });
 
   const server = createServer(app);
   try {
@@ -52,6 +70,7 @@ export async function startExporter({ config, log, collectors = registeredCollec
     await targets.close();
     throw err;
   }
+  await jobs.start();
   const bound = server.address() as AddressInfo;
   const address = { host: listen.host, port: bound.port };
   const url = displayUrl(address);
@@ -64,12 +83,16 @@ export async function startExporter({ config, log, collectors = registeredCollec
     metrics: `${url}/metrics`,
     targets: targets.all().map((t) => `${t.kind}/${t.name}`),
     collectors: enabled.map((c) => `${c.name} (${c.mode})`),
+    api: auth.readOnly ? 'read-only (no auth.tokens)' : `${config.auth.tokens.length} token(s)`,
+    jobs: jobs.status.state,
   });
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       accepting = false;
+      // Jobs first: they may be using the targets and refreshing scheduled collectors.
+      await jobs.stop();
       await scheduled.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -83,7 +106,7 @@ export async function startExporter({ config, log, collectors = registeredCollec
     return closing;
   };
 
-  return { url, address, firstScheduledRuns, scheduled, close };
+  return { url, address, firstScheduledRuns, scheduled, jobs, close };
 }
 
 function listenOn(server: Server, address: ListenAddress): Promise<void> {

@@ -7,6 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { catalogOf, collectors as registeredCollectors } from '../../exporter/src/collectors/index.js';
+import type { AnyAction } from '../../exporter/src/actions/types.js';
 import type { Collector } from '../../exporter/src/collectors/types.js';
 import { validateConfig } from '../../exporter/src/config/load.js';
 import { formatProblem } from '../../exporter/src/config/problems.js';
@@ -73,12 +74,15 @@ export async function postgresTargetConfig(fields: Record<string, unknown>): Pro
 }
 
 /** An exporter in this process on a free port, from a config object (validated like a file). */
-export async function startTestExporter(configInput: Record<string, unknown>, options: { collectors?: readonly Collector[] } = {}): Promise<TestExporter> {
+export async function startTestExporter(
+  configInput: Record<string, unknown>,
+  options: { collectors?: readonly Collector[]; actions?: readonly AnyAction[] } = {},
+): Promise<TestExporter> {
   const collectors = options.collectors ?? registeredCollectors;
   const result = await validateConfig({ listen: '127.0.0.1:0', ...configInput }, { collectors: catalogOf(collectors) });
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.map((p) => formatProblem(p)).join('; ')}`);
   const captured = captureLog();
-  const exporter = await startExporter({ config: result.config, log: captured.log, collectors });
+  const exporter = await startExporter({ config: result.config, log: captured.log, collectors, ...(options.actions ? { actions: options.actions } : {}) });
   return Object.assign(exporter, { captured, scrape: (o?: ScrapeOptions) => scrape(exporter.url, o) });
 }
 

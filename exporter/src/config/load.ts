@@ -95,8 +95,6 @@ function withSecrets(cfg: ParsedConfig, values: ReadonlyMap<string, string>): Co
  * each entry goes away in the release that implements it.
  */
 const NOT_YET_ACTIVE: { key: keyof ParsedConfig; present: (c: ParsedConfig) => boolean; what: string }[] = [
-  { key: 'state', present: (c) => c.state !== undefined, what: 'the job and audit store' },
-  { key: 'auth', present: (c) => c.auth.tokens.length > 0, what: 'the maintenance action API' },
   { key: 'schedules', present: (c) => c.schedules.length > 0, what: 'scheduled maintenance actions' },
   { key: 'alertmanager', present: (c) => c.alertmanager !== undefined, what: 'maintenance silences' },
 ];

@@ -174,6 +174,8 @@ const backupSource = z
     command: z.string().min(1).optional(),
     /** Passed as `--config` to pgbackrest or wal-g. */
     configFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+    /** dump-dir: the directory holding the pg_dump and pg_restore the backup actions run; PATH when absent. */
+    binDir: z.string().startsWith('/', 'must be an absolute path').optional(),
     timeoutSeconds: seconds(30, 3600),
   })
   .superRefine((b, ctx) => {
@@ -190,6 +192,9 @@ const backupSource = z
       for (const key of ['command', 'configFile'] as const) {
         if (b[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies to kinds pgbackrest and walg, not dump-dir' });
       }
+    }
+    if (b.kind !== 'dump-dir' && b.binDir !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['binDir'], message: `only applies to kind dump-dir, not ${b.kind}` });
     }
     if (b.kind !== 'pgbackrest' && b.stanza !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['stanza'], message: `only applies to kind pgbackrest, not ${b.kind}` });
@@ -215,12 +220,35 @@ const apiToken = z
 
 const auth = z.strictObject({ tokens: z.array(apiToken).default([]) }).prefault({});
 
+const timeOfDay = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be a time of day HH:MM (24-hour), such as 01:30');
+
+const timeZone = z.string().superRefine((zone, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `is not a time zone this system knows (use an IANA name such as Europe/Berlin or UTC)` });
+  }
+});
+
+/** When a scheduled run may start; a window may cross midnight (22:00–04:00). */
+const maintenanceWindow = z
+  .strictObject({
+    start: timeOfDay,
+    end: timeOfDay,
+    timezone: timeZone.default('UTC'),
+  })
+  .refine((w) => w.start !== w.end, { path: ['end'], message: 'must differ from start (an empty window never opens)' });
+
 const schedule = z.strictObject({
   name,
   action: z.string().min(1),
   target: name,
   cron: cronExpression,
   params: z.record(z.string(), z.unknown()).default({}),
+  /** Only start a run inside this window; a tick outside it is skipped and logged. */
+  window: maintenanceWindow.optional(),
+  /** Cron times are read in this zone (node-cron's `timezone`); the system's when absent. */
+  timezone: timeZone.optional(),
 });
 
 const alertmanager = z.strictObject({

@@ -6,11 +6,13 @@ import express, { type Express } from 'express';
 import type { LiveCollection } from '../collectors/liveCollection.js';
 import { errorMessage, type Logger } from '../log.js';
 import { negotiateFormat, renderScrape } from '../metrics/exposition.js';
-import { collectScrape, scrapeBudgetMs } from '../metrics/scrape.js';
+import { collectScrape, scrapeBudgetMs, type SeriesSource } from '../metrics/scrape.js';
 import type { ScheduledCollectors } from '../scheduler/scheduledCollectors.js';
 import type { TargetSet } from '../targets/index.js';
 import { withTimeout } from '../timeout.js';
 import { VERSION } from '../version.js';
+import { apiRouter, type ApiDependencies } from './apiRoutes.js';
+import { READ_ONLY_MESSAGE } from './auth.js';
 import { errorHandler, methodNotAllowed, notFound } from './errors.js';
 import { landingPage } from './landingPage.js';
 
@@ -18,6 +20,10 @@ export interface AppDependencies {
   live: LiveCollection;
   scheduled: ScheduledCollectors;
   targets: TargetSet;
+  /** The API's side: actions, auth and the job service. */
+  api: ApiDependencies;
+  /** Series from beyond the collectors: job and schedule metrics. */
+  seriesSources: readonly SeriesSource[];
   log: Logger;
   /** False while starting up or shutting down; /readyz answers 503 then. */
   isAccepting: () => boolean;
@@ -34,10 +40,11 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage());
   });
+  app.all('/', methodNotAllowed(['GET']));
 
   app.get('/metrics', async (req, res) => {
     const budget = scrapeBudgetMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'));
-    const samples = await collectScrape(deps.live, deps.scheduled, budget);
+    const samples = await collectScrape(deps.live, deps.scheduled, budget, deps.seriesSources);
     const rendered = await renderScrape(samples, negotiateFormat(req.get('Accept')));
     res.set('Content-Type', rendered.contentType).send(rendered.body);
   });
@@ -68,9 +75,16 @@ export function createApp(deps: AppDependencies): Express {
       version: VERSION,
       targetsUp: targets.filter((t) => t.up).length,
       targets,
+      api: {
+        readOnly: deps.api.auth.readOnly,
+        ...(deps.api.auth.readOnly ? { readOnlyReason: READ_ONLY_MESSAGE } : {}),
+        jobs: deps.api.jobs.status,
+      },
     });
   });
   app.all('/readyz', methodNotAllowed(['GET']));
+
+  app.use('/api/v1', apiRouter(deps.api));
 
   app.use(notFound);
   app.use(errorHandler(deps.log));

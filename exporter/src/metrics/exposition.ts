@@ -9,7 +9,7 @@
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metric, RegistryContentType } from 'prom-client';
-import type { MetricFamily, SampleSet } from './family.js';
+import type { MetricFamily, Sample, SampleSet } from './family.js';
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics';
 
@@ -60,7 +60,7 @@ function processMetricsFor(format: ExpositionFormat): Registry<RegistryContentTy
  * help and type); a plain object is enough and avoids building prom-client
  * Gauges for thousands of samples on every scrape.
  */
-function snapshotMetric(family: MetricFamily, samples: readonly { labels: Readonly<Record<string, string>>; value: number }[], format: ExpositionFormat) {
+function snapshotMetric(family: MetricFamily, samples: readonly Sample[], format: ExpositionFormat) {
   // OpenMetrics calls the untyped type "unknown".
   const type = family.type === 'untyped' && format === 'openmetrics' ? 'unknown' : family.type;
   const metric = {

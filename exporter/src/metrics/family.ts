@@ -6,7 +6,7 @@
  * being emitted disappears from the next scrape instead of lingering.
  */
 
-export type MetricType = 'gauge' | 'counter' | 'untyped';
+export type MetricType = 'gauge' | 'counter' | 'untyped' | 'histogram';
 
 export interface MetricFamily<L extends string = string> {
   readonly name: string;
@@ -34,9 +34,20 @@ export const counter = <L extends string>(name: string, help: string, labelNames
  */
 export const untyped = <L extends string>(name: string, help: string, labelNames: readonly L[]) => family('untyped', name, help, labelNames);
 
+export const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[]) => family('histogram', name, help, labelNames);
+
 export interface Sample {
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;
+  /** A histogram's `_bucket`, `_sum` or `_count` series; the family's name otherwise. */
+  readonly metricName?: string;
+}
+
+/** A histogram's state: cumulative counts per upper bound (ascending, without +Inf), sum and count. */
+export interface HistogramValue {
+  buckets: readonly (readonly [upperBound: number, cumulativeCount: number])[];
+  sum: number;
+  count: number;
 }
 
 interface FamilySamples {
@@ -50,6 +61,18 @@ export class SampleSet {
   add<L extends string>(metric: MetricFamily<L>, labels: Labels<L>, value: number): void {
     assertLabels(metric, labels);
     this.entryFor(metric).samples.push({ labels, value });
+  }
+
+  addHistogram<L extends string>(metric: MetricFamily<L>, labels: Labels<L>, value: HistogramValue): void {
+    if (metric.type !== 'histogram') throw new Error(`${metric.name} is not a histogram`);
+    assertLabels(metric, labels);
+    const entry = this.entryFor(metric);
+    for (const [upperBound, count] of value.buckets) {
+      entry.samples.push({ labels: { ...labels, le: String(upperBound) }, value: count, metricName: `${metric.name}_bucket` });
+    }
+    entry.samples.push({ labels: { ...labels, le: '+Inf' }, value: value.count, metricName: `${metric.name}_bucket` });
+    entry.samples.push({ labels, value: value.sum, metricName: `${metric.name}_sum` });
+    entry.samples.push({ labels, value: value.count, metricName: `${metric.name}_count` });
   }
 
   /** Adds every sample of `other` (a cached scheduled result, another collector's output). */

@@ -21,10 +21,16 @@ export function scrapeBudgetMs(timeoutHeader: string | undefined): number {
   return Math.round((timeout - margin) * 1000);
 }
 
-export async function collectScrape(live: LiveCollection, scheduled: ScheduledCollectors, budgetMs: number): Promise<SampleSet> {
+/** Something besides the collectors with series of its own (the job runner, the action schedules). */
+export interface SeriesSource {
+  emitInto(out: SampleSet): void;
+}
+
+export async function collectScrape(live: LiveCollection, scheduled: ScheduledCollectors, budgetMs: number, others: readonly SeriesSource[] = []): Promise<SampleSet> {
   const out = new SampleSet();
   out.addAll(await live.collect(budgetMs));
   scheduled.emitInto(out);
+  for (const source of others) source.emitInto(out);
   out.add(buildInfo, { version: VERSION, nodejs_version: process.version }, 1);
   out.add(seriesCount, {}, out.seriesCount + 1);
   return out;

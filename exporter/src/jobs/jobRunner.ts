@@ -1,0 +1,456 @@
+/**
+ * The one job runner: every maintenance run — from the API, the CLI or a
+ * schedule — goes through `submit`, which checks the request in this order
+ * and changes nothing until all checks pass:
+ *
+ *   action known → target known and of the right kind → role allows the
+ *   action → params valid → dry-run supported → idempotency key →
+ *   `prepare` (catalog lookups on the target) → scope lock free
+ *
+ * then records the job as running, audits it, answers, and runs the action
+ * in the background: progress saved about once a second, cancellation
+ * honoured (also when asked through another replica), the affected
+ * scheduled collectors refreshed at the end so the next scrape shows the
+ * effect, the outcome recorded and audited, the lock released.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ZodError } from 'zod';
+import { ActionRejection, roleAllows, type AnyAction, type JobProgress, type Json } from '../actions/types.js';
+import { ApiError } from '../http/errors.js';
+import { errorMessage, type Logger } from '../log.js';
+import type { SampleSet } from '../metrics/family.js';
+import type { ScheduledCollectors } from '../scheduler/scheduledCollectors.js';
+import type { StateDatabase } from '../state/stateDatabase.js';
+import type { TargetSet } from '../targets/index.js';
+import type { PostgresTarget } from '../targets/postgres.js';
+import type { RedisTarget } from '../targets/redis.js';
+import { withTimeout } from '../timeout.js';
+import { LOCK_SPACE, tryAdvisoryLock, type HeldLock } from './advisoryLocks.js';
+import { InstancePresence } from './instancePresence.js';
+import { JobMetrics } from './jobMetrics.js';
+import type { Caller, JobError, JobRecord, JobStatus } from './jobRecord.js';
+import { JobStore } from './jobStore.js';
+import type { JobSilencer } from './silences.js';
+
+export interface JobRequest {
+  action: string;
+  target: string;
+  params: unknown;
+  dryRun?: boolean;
+  idempotencyKey?: string;
+}
+
+export interface Submission {
+  job: JobRecord;
+  /** False when an idempotency key returned an existing job. */
+  created: boolean;
+}
+
+/** How long `prepare` may take: catalog lookups and a file listing, not the work. */
+const PREPARE_TIMEOUT_MS = 30_000;
+const PROGRESS_SAVE_INTERVAL_MS = 1000;
+const SWEEP_INTERVAL_MS = 30_000;
+/** On shutdown, how long running jobs get to stop after being aborted. */
+const STOP_WAIT_MS = 10_000;
+
+interface RunningJob {
+  record: JobRecord;
+  controller: AbortController;
+  /** Why it was aborted: decides `cancelled` vs `interrupted`. */
+  abortedBecause: 'cancel' | 'shutdown' | undefined;
+  progress: JobProgress;
+  progressDirty: boolean;
+  done: Promise<JobRecord>;
+}
+
+export interface JobRunnerOptions {
+  actions: readonly AnyAction[];
+  targets: TargetSet;
+  db: StateDatabase;
+  scheduled: ScheduledCollectors | undefined;
+  log: Logger;
+  silencer?: JobSilencer | undefined;
+}
+
+export class JobRunner {
+  readonly instanceId = randomUUID();
+  readonly store: JobStore;
+  readonly metrics = new JobMetrics();
+  private readonly presence: InstancePresence;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly actions: Map<string, AnyAction>;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.store = new JobStore(options.db);
+    this.presence = new InstancePresence(this.instanceId, options.db, this.store, options.log);
+    this.actions = new Map(options.actions.map((a) => [a.name, a]));
+  }
+
+  /** Holds this replica's presence, marks dead replicas' jobs interrupted, starts the housekeeping loop. */
+  async start(): Promise<void> {
+    await this.presence.hold();
+    await this.housekeeping();
+    this.timer = setInterval(() => void this.tick(), PROGRESS_SAVE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** The state database, for the other stores that live there (schedule ticks). */
+  get db(): StateDatabase {
+    return this.options.db;
+  }
+
+  action(name: string): AnyAction | undefined {
+    return this.actions.get(name);
+  }
+
+  emitInto(out: SampleSet): void {
+    this.metrics.running = this.running.size;
+    this.metrics.emitInto(out);
+  }
+
+  async submit(request: JobRequest, caller: Caller): Promise<Submission> {
+    const audit = (outcome: string, statusCode: number, detail: string, jobId?: string) =>
+      this.audit(caller, { event: 'job.requested', outcome, action: request.action, target: request.target, params: asJson(request.params), statusCode, detail, jobId });
+    try {
+      return await this.submitChecked(request, caller, audit).catch((err: unknown) => {
+        throw stateErrorAsApiError(err);
+      });
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const outcome = err.status === 401 || err.status === 403 ? 'denied' : err.status === 409 ? 'conflict' : 'rejected';
+        await audit(outcome, err.status, err.message).catch((auditError: unknown) => this.options.log.error('audit.write_failed', { error: auditError }));
+      }
+      throw err;
+    }
+  }
+
+  private async submitChecked(
+    request: JobRequest,
+    caller: Caller,
+    audit: (outcome: string, statusCode: number, detail: string, jobId?: string) => Promise<void>,
+  ): Promise<Submission> {
+    if (this.stopping) throw new ApiError(503, 'shutting_down', 'the exporter is shutting down; submit the job again to another replica or after the restart');
+    const action = this.actions.get(request.action);
+    if (!action) {
+      throw new ApiError(404, 'unknown_action', `no action named ${JSON.stringify(request.action)}; GET /api/v1/actions lists them`, { actions: [...this.actions.keys()] });
+    }
+    const target = this.findTarget(action, request.target);
+    if (!roleAllows(caller.role, action.baseRole)) {
+      throw new ApiError(403, 'forbidden', `${action.name} needs the ${action.baseRole} role; ${caller.actor} has ${caller.role}`);
+    }
+    const parsed = action.params.safeParse(request.params ?? {});
+    if (!parsed.success) {
+      throw new ApiError(422, 'invalid_params', `invalid params for ${action.name}: ${describeIssues(parsed.error)}`, { issues: issuesOf(parsed.error) });
+    }
+    const params: unknown = parsed.data;
+    const needed = action.requiredRole(params);
+    if (!roleAllows(caller.role, needed)) {
+      throw new ApiError(403, 'forbidden', `${action.name} with these params needs the ${needed} role; ${caller.actor} has ${caller.role}`);
+    }
+    const dryRun = request.dryRun ?? false;
+    if (dryRun && !action.supportsDryRun) throw new ApiError(422, 'dry_run_unsupported', `${action.name} has no dry run`);
+
+    if (request.idempotencyKey !== undefined) {
+      const existing = await this.store.byIdempotencyKey(request.idempotencyKey);
+      if (existing) return { job: this.sameRequestOrThrow(existing, request, params, dryRun), created: false };
+    }
+
+    const controller = new AbortController();
+    let prepared;
+    try {
+      prepared = await withTimeout(
+        action.prepare({ target, params, dryRun, signal: controller.signal, log: this.options.log }),
+        PREPARE_TIMEOUT_MS,
+        () => controller.abort(new Error('prepare timed out')),
+      );
+    } catch (err) {
+      if (err instanceof ActionRejection) throw new ApiError(err.status, err.code, err.message, err.details);
+      throw new ApiError(503, 'target_unavailable', `could not check the request against ${target.kind} target ${target.name}: ${errorMessage(err)}`);
+    }
+
+    // A dry run changes nothing, so it neither takes nor waits for the scope.
+    const lock = dryRun ? undefined : await tryAdvisoryLock(this.options.db, LOCK_SPACE.jobScope, `${target.name}/${prepared.scope}`);
+    if (!dryRun && !lock) {
+      const holder = await this.store.runningInScope(target.name, prepared.scope);
+      throw new ApiError(
+        409,
+        'job_conflict',
+        holder
+          ? `job ${holder.id} (${holder.action} by ${holder.actor}, started ${holder.startedAt ?? holder.createdAt}) is already running on ${target.name} ${prepared.scope}; wait for it or cancel it`
+          : `another job is starting on ${target.name} ${prepared.scope}; try again in a moment`,
+        holder ? { runningJob: { id: holder.id, action: holder.action, actor: holder.actor, status: holder.status, startedAt: holder.startedAt } } : undefined,
+      );
+    }
+
+    const id = randomUUID();
+    let record: JobRecord | undefined;
+    try {
+      record = await this.store.insertRunning({
+        id,
+        action: action.name,
+        target: target.name,
+        scope: prepared.scope,
+        params: asJson(params),
+        dryRun,
+        actor: caller.actor,
+        tokenName: caller.tokenName,
+        origin: caller.origin,
+        idempotencyKey: request.idempotencyKey,
+        instanceId: this.instanceId,
+      });
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+    if (!record) {
+      // Another request with the same key won the race.
+      await lock?.release();
+      const existing = request.idempotencyKey === undefined ? undefined : await this.store.byIdempotencyKey(request.idempotencyKey);
+      if (!existing) throw new Error('job insert conflicted but no job holds the idempotency key');
+      return { job: this.sameRequestOrThrow(existing, request, params, dryRun), created: false };
+    }
+    await audit('accepted', 202, dryRun ? 'dry run' : `scope ${prepared.scope}`, id);
+    this.launch(action, target, record, prepared.plan, controller, lock, caller);
+    return { job: record, created: true };
+  }
+
+  private findTarget(action: AnyAction, name: string): PostgresTarget | RedisTarget {
+    const all = [...this.options.targets.ofKind('postgres'), ...this.options.targets.ofKind('redis')];
+    const target = all.find((t) => t.name === name);
+    if (!target) {
+      const others = this.options.targets.all().find((t) => t.name === name);
+      if (others) throw new ApiError(422, 'wrong_target_kind', `${action.name} runs on ${action.targetKind} targets; ${name} is a ${others.kind} target`);
+      throw new ApiError(404, 'unknown_target', `no target named ${JSON.stringify(name)}; GET /api/v1/targets lists them`);
+    }
+    if (target.kind !== action.targetKind) {
+      throw new ApiError(422, 'wrong_target_kind', `${action.name} runs on ${action.targetKind} targets; ${name} is a ${target.kind} target`);
+    }
+    return target;
+  }
+
+  private sameRequestOrThrow(existing: JobRecord, request: JobRequest, params: unknown, dryRun: boolean): JobRecord {
+    const same =
+      existing.action === request.action &&
+      existing.target === request.target &&
+      existing.dryRun === dryRun &&
+      JSON.stringify(existing.params) === JSON.stringify(canonical(asJson(params)));
+    if (!same) {
+      throw new ApiError(422, 'idempotency_key_reused', `idempotency key ${JSON.stringify(request.idempotencyKey)} was used for a different request (job ${existing.id}); use a new key`, {
+        job: existing.id,
+      });
+    }
+    return existing;
+  }
+
+  private launch(action: AnyAction, target: PostgresTarget | RedisTarget, record: JobRecord, plan: unknown, controller: AbortController, lock: HeldLock | undefined, caller: Caller): void {
+    const job: RunningJob = {
+      record,
+      controller,
+      abortedBecause: undefined,
+      progress: { phase: 'starting' },
+      progressDirty: false,
+      done: Promise.resolve(record),
+    };
+    this.running.set(record.id, job);
+    job.done = this.execute(action, target, job, plan, lock, caller).finally(() => this.running.delete(record.id));
+  }
+
+  private async execute(action: AnyAction, target: PostgresTarget | RedisTarget, job: RunningJob, plan: unknown, lock: HeldLock | undefined, caller: Caller): Promise<JobRecord> {
+    const { record, controller } = job;
+    const log = this.options.log.child({ job: record.id, action: record.action, target: record.target });
+    const started = performance.now();
+    let silenceId: string | undefined;
+    let status: JobStatus;
+    let result: Json = null;
+    let error: JobError | null = null;
+    try {
+      if (!record.dryRun && this.options.silencer) silenceId = await this.options.silencer.silence(record).catch((err: unknown) => {
+        log.warn('jobs.silence_failed', { error: err });
+        return undefined;
+      });
+      log.info('job.started', { actor: record.actor, dryRun: record.dryRun });
+      result = await action.run({
+        target,
+        plan,
+        dryRun: record.dryRun,
+        jobId: record.id,
+        signal: controller.signal,
+        log,
+        progress: (p) => {
+          job.progress = p;
+          job.progressDirty = true;
+        },
+      });
+      controller.signal.throwIfAborted();
+      if (!record.dryRun && action.refreshes.length > 0 && this.options.scheduled) {
+        job.progress = { phase: 'refreshing metrics', detail: { collectors: [...action.refreshes] } };
+        job.progressDirty = true;
+        const scheduled = this.options.scheduled;
+        await Promise.all(action.refreshes.map((c) => scheduled.refresh(c, target.name)));
+      }
+      status = 'succeeded';
+      job.progress = { phase: 'done', percent: 100 };
+    } catch (err) {
+      if (controller.signal.aborted && job.abortedBecause === 'cancel') {
+        status = 'cancelled';
+        error = { code: 'cancelled', message: `cancelled by ${job.record.cancelRequestedBy ?? 'request'}` };
+      } else if (controller.signal.aborted && job.abortedBecause === 'shutdown') {
+        status = 'interrupted';
+        error = { code: 'interrupted', message: 'the exporter shut down while the job ran' };
+      } else {
+        status = 'failed';
+        error = { code: 'action_failed', message: errorMessage(err) };
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (silenceId !== undefined) await this.options.silencer?.expire(silenceId).catch((err: unknown) => log.warn('jobs.silence_expire_failed', { error: err }));
+    let finished: JobRecord | undefined;
+    try {
+      finished = await this.store.finish(record.id, status, asJson(job.progress), result, error);
+      await this.audit(caller, {
+        event: 'job.finished',
+        outcome: status,
+        action: record.action,
+        target: record.target,
+        params: record.params,
+        jobId: record.id,
+        detail: error ? error.message : `${seconds.toFixed(1)} s`,
+      });
+    } catch (err) {
+      log.error('jobs.record_failed', { error: err, status });
+    } finally {
+      await lock?.release();
+    }
+    this.metrics.recordFinished(record.action, status, seconds);
+    if (status === 'succeeded' && !record.dryRun) this.metrics.recordSuccess(record.action, record.target, new Date());
+    const level = status === 'succeeded' ? 'info' : 'warn';
+    log[level]('job.finished', { status, durationSeconds: Math.round(seconds * 10) / 10, ...(error ? { error: error.message } : {}) });
+    return finished ?? { ...record, status, result, error };
+  }
+
+  /** Cancels a job: at once if it runs here, through the state database if it runs on another replica. */
+  async cancel(id: string, caller: Caller): Promise<JobRecord> {
+    const requested = await this.store.requestCancel(id, caller.actor);
+    if (!requested) {
+      const existing = await this.store.get(id);
+      const outcome = existing ? 'conflict' : 'rejected';
+      await this.audit(caller, { event: 'job.cancel_requested', outcome, jobId: existing?.id, action: existing?.action, target: existing?.target, statusCode: existing ? 409 : 404 });
+      if (!existing) throw new ApiError(404, 'unknown_job', `no job with id ${id}`);
+      throw new ApiError(409, 'job_finished', `job ${id} already ${existing.status}; nothing to cancel`, { status: existing.status });
+    }
+    await this.audit(caller, { event: 'job.cancel_requested', outcome: 'accepted', jobId: id, action: requested.action, target: requested.target, statusCode: 202 });
+    const local = this.running.get(id);
+    if (local) {
+      local.record = { ...local.record, cancelRequestedBy: caller.actor };
+      local.abortedBecause ??= 'cancel';
+      local.controller.abort(new Error(`cancelled by ${caller.actor}`));
+    }
+    return requested;
+  }
+
+  /** Settles when the job running in this process has finished (tests, the CLI). */
+  async waitFor(id: string): Promise<JobRecord | undefined> {
+    const local = this.running.get(id);
+    return local ? local.done : this.store.get(id);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const ids = [...this.running.keys()];
+      for (const job of this.running.values()) {
+        if (!job.progressDirty) continue;
+        job.progressDirty = false;
+        await this.store.saveProgress(job.record.id, asJson(job.progress));
+      }
+      for (const id of await this.store.cancelRequested(ids)) {
+        const job = this.running.get(id);
+        if (job && !job.controller.signal.aborted) {
+          const current = await this.store.get(id);
+          job.record = { ...job.record, cancelRequestedBy: current?.cancelRequestedBy ?? null };
+          job.abortedBecause ??= 'cancel';
+          job.controller.abort(new Error('cancelled'));
+        }
+      }
+      if (Date.now() - this.lastHousekeeping >= SWEEP_INTERVAL_MS) await this.housekeeping();
+    } catch (err) {
+      this.options.log.warn('jobs.state_unreachable', { error: err });
+    }
+  }
+
+  private lastHousekeeping = 0;
+
+  private async housekeeping(): Promise<void> {
+    this.lastHousekeeping = Date.now();
+    for (const job of await this.presence.sweep()) {
+      this.options.log.warn('job.interrupted', { job: job.id, action: job.action, target: job.target, instance: 'another replica' });
+      await this.audit(
+        { actor: 'upkeep', tokenName: undefined, role: 'admin', origin: `instance:${this.instanceId}` },
+        { event: 'job.interrupted', outcome: 'interrupted', action: job.action, target: job.target, params: job.params, jobId: job.id, detail: job.error?.message },
+      );
+      this.metrics.recordFinished(job.action, 'interrupted', 0);
+    }
+    this.metrics.loadSuccesses(await this.store.lastSuccesses());
+  }
+
+  async audit(caller: Caller, entry: Omit<Parameters<JobStore['audit']>[0], 'actor' | 'tokenName' | 'origin'>): Promise<void> {
+    await this.store.audit({ actor: caller.actor, tokenName: caller.tokenName, origin: caller.origin, ...entry });
+  }
+
+  /** Aborts running jobs (recorded as interrupted), waits for them briefly, releases this replica's presence. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const job of this.running.values()) {
+      job.abortedBecause ??= 'shutdown';
+      job.controller.abort(new Error('the exporter is stopping'));
+    }
+    const pending = [...this.running.values()].map((j) => j.done);
+    await withTimeout(Promise.allSettled(pending), STOP_WAIT_MS).catch(() =>
+      this.options.log.warn('jobs.stop_slow', { message: `jobs still stopping after ${STOP_WAIT_MS} ms; the next start marks them interrupted` }),
+    );
+    await this.presence.release();
+  }
+}
+
+/**
+ * A failure reaching the state database (connection refused, shut down)
+ * is a 503 the caller can retry, not a bug; anything else stays a 500.
+ */
+export function stateErrorAsApiError(err: unknown): unknown {
+  if (err instanceof ApiError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  // Node's errno codes (ECONNREFUSED, ETIMEDOUT…) and SQLSTATE classes 08
+  // (connection), 53 (resources), 57 (shutdown, cancel): the server, not us.
+  if (typeof code === 'string' && (/^E[A-Z]+$/.test(code) || /^(08|53|57)/.test(code))) {
+    return new ApiError(503, 'state_unavailable', `the state database did not answer: ${errorMessage(err)}`);
+  }
+  return err;
+}
+
+/** Params after the schema: plain JSON (zod output of strict objects of JSON input). */
+function asJson(value: unknown): Json {
+  return (value === undefined ? null : JSON.parse(JSON.stringify(value))) as Json;
+}
+
+/** Key order as PostgreSQL's jsonb stores it (shorter keys first, then bytewise), so a stored request compares equal to a new one. */
+function canonical(value: Json): Json {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(keys.map((k) => [k, canonical(value[k] as Json)]));
+  }
+  return value;
+}
+
+function issuesOf(error: ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(params)', message: i.message }));
+}
+
+function describeIssues(error: ZodError): string {
+  return issuesOf(error)
+    .slice(0, 5)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
+}

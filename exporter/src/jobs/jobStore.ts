@@ -1,0 +1,272 @@
+/**
+ * Jobs and the audit log in the state database. Every statement is
+ * parameterised; list filters are bound values, never spliced text.
+ */
+import type { Json } from '../actions/types.js';
+import type { StateDatabase } from '../state/stateDatabase.js';
+import { jobFromRow, type JobError, type JobRecord, type JobRow, type JobStatus } from './jobRecord.js';
+
+export interface NewJob {
+  id: string;
+  action: string;
+  target: string;
+  scope: string;
+  params: Json;
+  dryRun: boolean;
+  actor: string;
+  tokenName: string | undefined;
+  origin: string;
+  idempotencyKey: string | undefined;
+  instanceId: string;
+}
+
+export interface JobFilter {
+  status?: JobStatus;
+  action?: string;
+  target?: string;
+  /** Opaque cursor from a previous page: jobs created before it. */
+  before?: number;
+  limit: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface AuditEntry {
+  actor: string;
+  tokenName: string | undefined;
+  origin: string;
+  /** `job.requested`, `job.finished`, `job.cancel_requested`, `job.interrupted`, `schedule.skipped`… */
+  event: string;
+  /** `accepted`, `denied`, `rejected`, `conflict`, `succeeded`, `failed`, `cancelled`, `interrupted`, `skipped`… */
+  outcome: string;
+  action?: string | undefined;
+  target?: string | undefined;
+  params?: Json | undefined;
+  jobId?: string | undefined;
+  statusCode?: number | undefined;
+  detail?: string | undefined;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: string;
+  actor: string;
+  tokenName: string | null;
+  origin: string;
+  event: string;
+  outcome: string;
+  action: string | null;
+  target: string | null;
+  params: Json;
+  jobId: string | null;
+  statusCode: number | null;
+  detail: string | null;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  outcome?: string;
+  before?: number;
+  limit: number;
+}
+
+const UNFINISHED = `status IN ('queued', 'running')`;
+
+export class JobStore {
+  constructor(private readonly db: StateDatabase) {}
+
+  /** Inserts a running job; returns undefined when the idempotency key is already taken (the caller fetches that job). */
+  async insertRunning(job: NewJob): Promise<JobRecord | undefined> {
+    const { rows } = await this.db.query<JobRow>(
+      `INSERT INTO upkeep.jobs (id, action, target, scope, params, dry_run, status, actor, token_name, origin, idempotency_key, instance_id, started_at, progress)
+       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $10, $11, now(), $12)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING *`,
+      [
+        job.id,
+        job.action,
+        job.target,
+        job.scope,
+        JSON.stringify(job.params),
+        job.dryRun,
+        job.actor,
+        job.tokenName ?? null,
+        job.origin,
+        job.idempotencyKey ?? null,
+        job.instanceId,
+        JSON.stringify({ phase: 'starting' }),
+      ],
+    );
+    return rows[0] ? jobFromRow(rows[0]) : undefined;
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const { rows } = await this.db.query<JobRow>('SELECT * FROM upkeep.jobs WHERE id = $1', [id]);
+    return rows[0] ? jobFromRow(rows[0]) : undefined;
+  }
+
+  async byIdempotencyKey(key: string): Promise<JobRecord | undefined> {
+    const { rows } = await this.db.query<JobRow>('SELECT * FROM upkeep.jobs WHERE idempotency_key = $1', [key]);
+    return rows[0] ? jobFromRow(rows[0]) : undefined;
+  }
+
+  /** The unfinished job holding (target, scope), if a job holds it (for the 409 answer). */
+  async runningInScope(target: string, scope: string): Promise<JobRecord | undefined> {
+    const { rows } = await this.db.query<JobRow>(
+      `SELECT * FROM upkeep.jobs WHERE target = $1 AND scope = $2 AND ${UNFINISHED} ORDER BY seq DESC LIMIT 1`,
+      [target, scope],
+    );
+    return rows[0] ? jobFromRow(rows[0]) : undefined;
+  }
+
+  async list(filter: JobFilter): Promise<Page<JobRecord>> {
+    const { rows } = await this.db.query<JobRow & { seq: string }>(
+      `SELECT * FROM upkeep.jobs
+        WHERE ($1::text IS NULL OR status = $1)
+          AND ($2::text IS NULL OR action = $2)
+          AND ($3::text IS NULL OR target = $3)
+          AND ($4::bigint IS NULL OR seq < $4)
+        ORDER BY seq DESC
+        LIMIT $5`,
+      [filter.status ?? null, filter.action ?? null, filter.target ?? null, filter.before ?? null, filter.limit + 1],
+    );
+    const more = rows.length > filter.limit;
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(jobFromRow), nextCursor: more && last ? String(last.seq) : null };
+  }
+
+  async saveProgress(id: string, progress: Json): Promise<void> {
+    await this.db.query(`UPDATE upkeep.jobs SET progress = $2 WHERE id = $1 AND ${UNFINISHED}`, [id, JSON.stringify(progress)]);
+  }
+
+  /** Ids among `ids` whose cancellation another replica (or this one) recorded. */
+  async cancelRequested(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string }>(
+      'SELECT id FROM upkeep.jobs WHERE id = ANY($1::uuid[]) AND cancel_requested_at IS NOT NULL',
+      [ids],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Records a cancellation request on an unfinished job; undefined when the job is finished or unknown. */
+  async requestCancel(id: string, by: string): Promise<JobRecord | undefined> {
+    const { rows } = await this.db.query<JobRow>(
+      `UPDATE upkeep.jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()), cancel_requested_by = coalesce(cancel_requested_by, $2)
+        WHERE id = $1 AND ${UNFINISHED} RETURNING *`,
+      [id, by],
+    );
+    return rows[0] ? jobFromRow(rows[0]) : undefined;
+  }
+
+  async finish(id: string, status: JobStatus, progress: Json, result: Json, error: JobError | null): Promise<JobRecord | undefined> {
+    const { rows } = await this.db.query<JobRow>(
+      `UPDATE upkeep.jobs SET status = $2, finished_at = now(), progress = $3, result = $4, error = $5 WHERE id = $1 RETURNING *`,
+      [id, status, JSON.stringify(progress), JSON.stringify(result), error === null ? null : JSON.stringify(error)],
+    );
+    return rows[0] ? jobFromRow(rows[0]) : undefined;
+  }
+
+  /** Other instances that have unfinished jobs: candidates for the interrupted sweep. */
+  async instancesWithUnfinishedJobs(except: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ instance_id: string }>(
+      `SELECT DISTINCT instance_id FROM upkeep.jobs WHERE ${UNFINISHED} AND instance_id <> $1`,
+      [except],
+    );
+    return rows.map((r) => r.instance_id);
+  }
+
+  async markInterrupted(instanceId: string, message: string): Promise<JobRecord[]> {
+    const { rows } = await this.db.query<JobRow>(
+      `UPDATE upkeep.jobs SET status = 'interrupted', finished_at = now(), error = $2
+        WHERE instance_id = $1 AND ${UNFINISHED} RETURNING *`,
+      [instanceId, JSON.stringify({ code: 'interrupted', message } satisfies JobError)],
+    );
+    return rows.map(jobFromRow);
+  }
+
+  /** Newest successful real (not dry-run) run per action and target: survives restarts and agrees across replicas. */
+  async lastSuccesses(): Promise<{ action: string; target: string; finishedAt: Date }[]> {
+    const { rows } = await this.db.query<{ action: string; target: string; finished_at: Date }>(
+      `SELECT action, target, max(finished_at) AS finished_at FROM upkeep.jobs
+        WHERE status = 'succeeded' AND NOT dry_run GROUP BY action, target`,
+    );
+    return rows.map((r) => ({ action: r.action, target: r.target, finishedAt: r.finished_at }));
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.db.query(
+      `INSERT INTO upkeep.audit (actor, token_name, origin, event, outcome, action, target, params, job_id, status_code, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        entry.actor,
+        entry.tokenName ?? null,
+        entry.origin,
+        entry.event,
+        entry.outcome,
+        entry.action ?? null,
+        entry.target ?? null,
+        entry.params === undefined ? null : JSON.stringify(entry.params),
+        entry.jobId ?? null,
+        entry.statusCode ?? null,
+        entry.detail ?? null,
+      ],
+    );
+  }
+
+  async listAudit(filter: AuditFilter): Promise<Page<AuditRecord>> {
+    const { rows } = await this.db.query<{
+      id: string;
+      at: Date;
+      actor: string;
+      token_name: string | null;
+      origin: string;
+      event: string;
+      outcome: string;
+      action: string | null;
+      target: string | null;
+      params: Json;
+      job_id: string | null;
+      status_code: number | null;
+      detail: string | null;
+    }>(
+      `SELECT * FROM upkeep.audit
+        WHERE ($1::text IS NULL OR actor = $1)
+          AND ($2::text IS NULL OR action = $2)
+          AND ($3::text IS NULL OR target = $3)
+          AND ($4::text IS NULL OR outcome = $4)
+          AND ($5::bigint IS NULL OR id < $5)
+        ORDER BY id DESC
+        LIMIT $6`,
+      [filter.actor ?? null, filter.action ?? null, filter.target ?? null, filter.outcome ?? null, filter.before ?? null, filter.limit + 1],
+    );
+    const more = rows.length > filter.limit;
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({
+        id: Number(r.id),
+        at: r.at.toISOString(),
+        actor: r.actor,
+        tokenName: r.token_name,
+        origin: r.origin,
+        event: r.event,
+        outcome: r.outcome,
+        action: r.action,
+        target: r.target,
+        params: r.params,
+        jobId: r.job_id,
+        statusCode: r.status_code,
+        detail: r.detail,
+      })),
+      nextCursor: more && last ? String(last.id) : null,
+    };
+  }
+}
