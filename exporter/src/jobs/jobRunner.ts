@@ -295,7 +295,10 @@ export class JobRunner {
     } catch (err) {
       if (controller.signal.aborted && job.abortedBecause === 'cancel') {
         status = 'cancelled';
-        error = { code: 'cancelled', message: `cancelled by ${job.record.cancelRequestedBy ?? 'request'}` };
+        // The action's own words may add something the caller needs ("the save goes on running on the server").
+        const said = errorMessage(err);
+        const reason = errorMessage(controller.signal.reason);
+        error = { code: 'cancelled', message: `cancelled by ${job.record.cancelRequestedBy ?? 'request'}${said && said !== reason ? `: ${said}` : ''}` };
       } else if (controller.signal.aborted && job.abortedBecause === 'shutdown') {
         status = 'interrupted';
         error = { code: 'interrupted', message: 'the exporter shut down while the job ran' };
@@ -348,6 +351,11 @@ export class JobRunner {
       local.controller.abort(new Error(`cancelled by ${caller.actor}`));
     }
     return requested;
+  }
+
+  /** The latest progress of a job running in this process (the CLI's progress bar), fresher than the stored one. */
+  progressOf(id: string): JobProgress | undefined {
+    return this.running.get(id)?.progress;
   }
 
   /** Settles when the job running in this process has finished (tests, the CLI). */
