@@ -4,6 +4,7 @@
  * usage or configuration.
  */
 import { parseArgs } from 'node:util';
+import { actions } from './actions/index.js';
 import { catalogOf, collectors } from './collectors/index.js';
 import { parseListenAddress } from './config/listenAddress.js';
 import { loadConfigFile } from './config/load.js';
@@ -11,6 +12,7 @@ import { formatProblem } from './config/problems.js';
 import { startDemo } from './demo/index.js';
 import { startExporter } from './exporter.js';
 import { createLogger, isLogLevel, type Logger, type LogLevel } from './log.js';
+import { parseParamPairs, runActionOnce } from './runAction.js';
 import { exitOnSignal } from './shutdown.js';
 import { VERSION } from './version.js';
 
@@ -23,6 +25,12 @@ Commands:
                       its field path and exits 2 if there is any.
   demo                Run against an embedded PostgreSQL with a demo database
                       and workload: real metrics with nothing to configure.
+  run ACTION          Run one maintenance action as a job, in this process,
+                      with the config's state database, locks and audit (the
+                      actor is your OS user). Prints progress on stderr and
+                      the result as JSON on stdout; exits 0 if it succeeded,
+                      1 if it failed or was cancelled, 2 if the request is
+                      invalid. Ctrl-C cancels the job.
 
 Options:
   -c, --config FILE   configuration file (default: $UPKEEP_CONFIG)
@@ -30,6 +38,10 @@ Options:
                       else 0.0.0.0:9854)
       --log-level L   debug, info, warn or error (default: $UPKEEP_LOG_LEVEL,
                       else the config's logLevel, else info)
+  -t, --target NAME   run: the target to act on
+  -p, --param K=V     run: an action parameter (repeatable); V is read as JSON
+                      when it parses (1, true, "x"), else as text
+      --dry-run       run: say what the action would do, change nothing
   -h, --help          show this help
   -V, --version       print the version
 
@@ -41,7 +53,7 @@ const EXIT_USAGE = 2;
 
 class UsageError extends Error {}
 
-const COMMANDS = ['serve', 'check-config', 'demo', 'help'] as const;
+const COMMANDS = ['serve', 'check-config', 'demo', 'run', 'help'] as const;
 type Command = (typeof COMMANDS)[number];
 
 interface Invocation {
@@ -50,6 +62,9 @@ interface Invocation {
   listen?: string;
   logLevel?: LogLevel;
   positionals: string[];
+  target?: string;
+  params: string[];
+  dryRun: boolean;
   help: boolean;
   version: boolean;
 }
@@ -70,6 +85,9 @@ function parseInvocation(argv: string[]): Invocation {
         config: { type: 'string', short: 'c' },
         listen: { type: 'string', short: 'l' },
         'log-level': { type: 'string' },
+        target: { type: 'string', short: 't' },
+        param: { type: 'string', short: 'p', multiple: true },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -86,12 +104,19 @@ function parseInvocation(argv: string[]): Invocation {
     const listen = parseListenAddress(values.listen);
     if (!listen.ok) throw new UsageError(`--listen ${listen.message}`);
   }
+  const command = hasCommand ? (first as Command) : 'serve';
+  if (command !== 'run' && (values.target !== undefined || values.param !== undefined || values['dry-run'] !== undefined)) {
+    throw new UsageError('--target, --param and --dry-run belong to the run command');
+  }
   return {
-    command: hasCommand ? (first as Command) : 'serve',
+    command,
     config: values.config,
     listen: values.listen,
     logLevel,
     positionals,
+    target: values.target,
+    params: values.param ?? [],
+    dryRun: values['dry-run'] ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -102,7 +127,7 @@ async function checkConfig(inv: Invocation): Promise<number> {
   if (file === undefined || inv.positionals.length > 1) {
     throw new UsageError('check-config takes exactly one FILE');
   }
-  const result = await loadConfigFile(file, { collectors: catalogOf(collectors) });
+  const result = await loadConfigFile(file, { collectors: catalogOf(collectors), actions });
   if (!result.ok) {
     for (const problem of result.problems) process.stdout.write(`${formatProblem(problem, file)}\n`);
     process.stdout.write(`${file}: invalid, ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}\n`);
@@ -114,6 +139,29 @@ async function checkConfig(inv: Invocation): Promise<number> {
     `${file}: valid (${config.postgres.length} postgres and ${config.redis.length} redis target(s), listen ${config.listen})\n`,
   );
   return 0;
+}
+
+async function run(inv: Invocation): Promise<number> {
+  const [action, ...extra] = inv.positionals;
+  if (action === undefined || extra.length > 0) throw new UsageError('run takes exactly one ACTION (see GET /api/v1/actions for the list)');
+  if (inv.target === undefined) throw new UsageError('run needs --target NAME');
+  const file = inv.config ?? (process.env.UPKEEP_CONFIG || undefined);
+  if (file === undefined) throw new UsageError('run needs --config FILE (or UPKEEP_CONFIG): the targets and the state database come from it');
+  let params: Record<string, unknown>;
+  try {
+    params = parseParamPairs(inv.params);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const result = await loadConfigFile(file, { collectors: catalogOf(collectors), actions });
+  if (!result.ok) {
+    for (const problem of result.problems) process.stderr.write(`${formatProblem(problem, file)}\n`);
+    process.stderr.write(`${file}: invalid configuration, ${result.problems.length} problem(s); nothing ran\n`);
+    return EXIT_USAGE;
+  }
+  // Logs go to stderr at warn by default: stdout carries the result.
+  const log = createLogger({ level: inv.logLevel ?? 'warn', write: (line) => process.stderr.write(`${line}\n`) });
+  return runActionOnce(result.config, { action, target: inv.target, params, dryRun: inv.dryRun }, log);
 }
 
 async function serve(inv: Invocation): Promise<number> {
@@ -131,13 +179,17 @@ async function serve(inv: Invocation): Promise<number> {
     return runUntilSignal(log, async () => {
       const demo = await startDemo({ listen: inv.listen, logLevel: inv.logLevel ?? 'info', log });
       process.stderr.write(
-        `\nUpkeep demo is running: metrics at ${demo.exporter.url}/metrics (embedded PostgreSQL, database "shop").\nPress Ctrl-C to stop.\n\n`,
+        `\nUpkeep demo is running: metrics at ${demo.exporter.url}/metrics (embedded PostgreSQL, database "shop").\n` +
+          `Actions: ${demo.exporter.url}/api/v1/actions, admin token ${demo.token} (set UPKEEP_DEMO_TOKEN to choose it), e.g.\n` +
+          `  curl -H "Authorization: Bearer ${demo.token}" -H "Content-Type: application/json" \\\n` +
+          `    -d '{"action":"vacuum","target":"demo","params":{"database":"shop","table":"public.orders"}}' ${demo.exporter.url}/api/v1/jobs\n` +
+          `Press Ctrl-C to stop.\n\n`,
       );
       return () => demo.close();
     });
   }
 
-  const result = await loadConfigFile(file, { collectors: catalogOf(collectors) });
+  const result = await loadConfigFile(file, { collectors: catalogOf(collectors), actions });
   if (!result.ok) {
     for (const problem of result.problems) process.stderr.write(`${formatProblem(problem, file)}\n`);
     process.stderr.write(`${file}: invalid configuration, ${result.problems.length} problem(s); nothing started\n`);
@@ -190,7 +242,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`upkeep ${VERSION}\n`);
       return 0;
     }
-    return inv.command === 'check-config' ? await checkConfig(inv) : await serve(inv);
+    if (inv.command === 'check-config') return await checkConfig(inv);
+    if (inv.command === 'run') return await run(inv);
+    return await serve(inv);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`upkeep: ${err.message}\n\n${USAGE}`);

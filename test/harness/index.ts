@@ -7,6 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { catalogOf, collectors as registeredCollectors } from '../../exporter/src/collectors/index.js';
+import { actions as registeredActions } from '../../exporter/src/actions/index.js';
 import type { AnyAction } from '../../exporter/src/actions/types.js';
 import type { Collector } from '../../exporter/src/collectors/types.js';
 import { validateConfig } from '../../exporter/src/config/load.js';
@@ -79,7 +80,7 @@ export async function startTestExporter(
   options: { collectors?: readonly Collector[]; actions?: readonly AnyAction[] } = {},
 ): Promise<TestExporter> {
   const collectors = options.collectors ?? registeredCollectors;
-  const result = await validateConfig({ listen: '127.0.0.1:0', ...configInput }, { collectors: catalogOf(collectors) });
+  const result = await validateConfig({ listen: '127.0.0.1:0', ...configInput }, { collectors: catalogOf(collectors), actions: options.actions ?? registeredActions });
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.map((p) => formatProblem(p)).join('; ')}`);
   const captured = captureLog();
   const exporter = await startExporter({ config: result.config, log: captured.log, collectors, ...(options.actions ? { actions: options.actions } : {}) });

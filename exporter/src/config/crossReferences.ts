@@ -8,7 +8,7 @@
  */
 import type { PathSegment } from './problems.js';
 import { asArray, asRecord } from './raw.js';
-import type { CollectorCatalogEntry } from './schema.js';
+import type { ActionCatalogEntry, CollectorCatalogEntry } from './schema.js';
 import { closestMatch } from './suggest.js';
 
 export interface PathProblem {
@@ -42,7 +42,28 @@ function duplicateNames(items: unknown[], path: PathSegment[], what: string, pro
   });
 }
 
-export function crossReferenceProblems(raw: unknown, collectors: readonly CollectorCatalogEntry[]): PathProblem[] {
+/** A schedule's action must exist, run on its target's kind, and accept its params. */
+function scheduledActionProblems(schedule: unknown, index: number, actions: readonly ActionCatalogEntry[], targetPath: PathSegment[] | undefined): PathProblem[] {
+  const name = stringField(schedule, 'action');
+  if (name === undefined) return [];
+  const action = actions.find((a) => a.name === name);
+  if (!action) return [{ path: ['schedules', index, 'action'], message: unknownReference(name, actions.map((a) => a.name), 'action') }];
+  const problems: PathProblem[] = [];
+  const targetKind = targetPath?.[0];
+  if (targetKind !== undefined && targetKind !== action.targetKind) {
+    problems.push({ path: ['schedules', index, 'target'], message: `is a ${String(targetKind)} target, but ${name} runs on ${action.targetKind} targets` });
+  }
+  const params = asRecord(schedule)?.params ?? {};
+  const parsed = action.params.safeParse(params);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ path: ['schedules', index, 'params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
+    }
+  }
+  return problems;
+}
+
+export function crossReferenceProblems(raw: unknown, collectors: readonly CollectorCatalogEntry[], actions?: readonly ActionCatalogEntry[]): PathProblem[] {
   const cfg = asRecord(raw);
   if (!cfg) return [];
   const problems: PathProblem[] = [];
@@ -91,7 +112,11 @@ export function crossReferenceProblems(raw: unknown, collectors: readonly Collec
     if (target !== undefined && !targetPaths.has(target)) {
       problems.push({ path: ['schedules', index, 'target'], message: unknownReference(target, [...targetPaths.keys()], 'target') });
     }
+    if (actions) problems.push(...scheduledActionProblems(schedule, index, actions, target === undefined ? undefined : targetPaths.get(target)));
   });
+  if (schedules.length > 0 && cfg.state === undefined) {
+    problems.push({ path: ['schedules'], message: 'scheduled actions run as jobs, which need a state database: configure `state`' });
+  }
 
   const byName = new Map(collectors.map((c) => [c.name, c]));
   for (const [name, settings] of Object.entries(asRecord(cfg.collectors) ?? {})) {

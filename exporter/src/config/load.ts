@@ -8,13 +8,15 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { crossReferenceProblems } from './crossReferences.js';
 import { configErrorMap, formatPath, issuesToProblems, lineLocator, type ConfigProblem, type PathSegment } from './problems.js';
-import { configSchema, type CollectorCatalogEntry, type ParsedConfig } from './schema.js';
+import { configSchema, type ActionCatalogEntry, type CollectorCatalogEntry, type ParsedConfig } from './schema.js';
 import { resolveSecrets, secretSites } from './secrets.js';
 import type { Config } from './types.js';
 
 export interface LoadOptions {
   /** The collectors that exist (names and modes), to validate `collectors:`. */
   collectors: readonly CollectorCatalogEntry[];
+  /** The actions that exist, to validate `schedules[]`; schedules' actions are not checked without it. */
+  actions?: readonly ActionCatalogEntry[];
   /** Environment for `*Env` references; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -55,7 +57,7 @@ export async function loadConfigText(text: string, options: LoadOptions): Promis
 export async function validateConfig(raw: unknown, options: LoadOptions, locate: Locate = () => undefined): Promise<LoadResult> {
   const parsed = configSchema.safeParse(raw, { error: configErrorMap, reportInput: true });
   const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues, configSchema, locate);
-  for (const { path, message } of crossReferenceProblems(raw, options.collectors)) {
+  for (const { path, message } of crossReferenceProblems(raw, options.collectors, options.actions)) {
     problems.push({ path: formatPath(path), line: locate(path), message });
   }
   const secrets = await resolveSecrets(secretSites(raw), options.env ?? process.env, locate);

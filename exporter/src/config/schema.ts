@@ -20,6 +20,13 @@ export interface CollectorCatalogEntry {
   defaultTimeoutSeconds?: number;
 }
 
+/** What the validator needs to know about the actions that exist, to check `schedules[]`. */
+export interface ActionCatalogEntry {
+  name: string;
+  targetKind: string;
+  params: z.ZodType;
+}
+
 export const DEFAULT_LISTEN = '0.0.0.0:9854';
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
