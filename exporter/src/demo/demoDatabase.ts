@@ -9,12 +9,15 @@ import type { EmbeddedCluster } from './embeddedPostgres.js';
 
 export const DEMO_DATABASE = 'shop';
 export const MONITOR_ROLE = 'upkeep';
+export const STATE_DATABASE = 'upkeep_state';
 
 export interface DemoDatabase {
   /** The exporter's connection: the monitoring role, to the maintenance database. */
   monitorDsn: string;
   /** The workload's connection: the superuser, to the shop database. */
   workloadDsn: string;
+  /** Where the demo's jobs and audit log live. */
+  stateDsn: string;
 }
 
 const SHOP_SCHEMA = `
@@ -79,8 +82,14 @@ export async function createDemoDatabase(cluster: EmbeddedCluster): Promise<Demo
     await client.query(`CREATE DATABASE ${DEMO_DATABASE}`);
     // pg_monitor reads every statistics view; pg_read_all_data lets the bloat
     // estimate see pg_stats of every table (and pg_dump read them).
-    await client.query(`CREATE ROLE ${MONITOR_ROLE} LOGIN IN ROLE pg_monitor, pg_read_all_data PASSWORD '${monitorPassword}'`);
+    // The same role runs the demo's maintenance actions: pg_maintain (PG 17+)
+    // may VACUUM, ANALYZE and REINDEX every table, pg_signal_backend may
+    // cancel and terminate other sessions.
+    await client.query(`CREATE ROLE ${MONITOR_ROLE} LOGIN IN ROLE pg_monitor, pg_read_all_data, pg_maintain, pg_signal_backend PASSWORD '${monitorPassword}'`);
     await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await client.query(`GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint, boolean) TO ${MONITOR_ROLE}`);
+    // Jobs and the audit log of the demo live here (the `state` database).
+    await client.query(`CREATE DATABASE ${STATE_DATABASE}`);
   });
   await withClient(cluster.dsn(DEMO_DATABASE), async (client) => {
     await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
@@ -89,5 +98,6 @@ export async function createDemoDatabase(cluster: EmbeddedCluster): Promise<Demo
   return {
     monitorDsn: `postgresql://${MONITOR_ROLE}:${encodeURIComponent(monitorPassword)}@${cluster.host}:${cluster.port}/postgres`,
     workloadDsn: cluster.dsn(DEMO_DATABASE),
+    stateDsn: cluster.dsn(STATE_DATABASE),
   };
 }
