@@ -104,6 +104,20 @@ export interface Action<K extends ActionTargetKind = ActionTargetKind, P = unkno
   prepare(ctx: PrepareContext<K, P>): Promise<Prepared<Plan>>;
   /** The job's result (JSON): what was done, or with dryRun what would be. Throwing fails the job. */
   run(ctx: RunContext<K, Plan>): Promise<Json>;
+  /**
+   * Optional: removes what a job of this action leaves behind when the
+   * process running it died (a `.partial` file). Called when the job is
+   * marked `interrupted`, with the progress it last saved; returns what it
+   * removed, for the audit log.
+   */
+  cleanUpInterrupted?(ctx: InterruptedContext<K>): Promise<Json>;
+}
+
+export interface InterruptedContext<K extends ActionTargetKind> {
+  target: TargetsByKind[K];
+  /** The job's last saved progress: actions put what they were writing in `detail`. */
+  progress: JobProgress | null;
+  log: Logger;
 }
 
 /** Identity helper that keeps an action's target, params and plan types precise. */

@@ -18,7 +18,7 @@ import { basename, join } from 'node:path';
 import type { BackupSourceConfig } from '../config/types.js';
 import { Limiter } from '../limiter.js';
 import { TimeoutError, withTimeout } from '../timeout.js';
-import { MANIFEST_SUFFIX, PARTIAL_SUFFIX, latestVerification, readManifest } from './manifest.js';
+import { MANIFEST_SUFFIX, PARTIAL_SUFFIX, latestVerification, readManifest, type DumpManifest } from './manifest.js';
 import { BackupSourceError, countInto, zeroCounts, type CompletedBackup, type SourceReading } from './sourceReading.js';
 
 /** The directory itself and two levels below it (e.g. `<dir>/<database>/<month>/`). */
@@ -38,6 +38,8 @@ export const DUMP_REJECTION_REASONS = [
   'size_mismatch',
   'verification_failed',
 ] as const;
+
+export type DumpRejectionReason = (typeof DUMP_REJECTION_REASONS)[number];
 
 /** Paths whose last walk was given up on (timeout, abort) and has not returned yet. */
 const stuckWalks = new Set<string>();
@@ -77,71 +79,126 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 async function readDumpDirNow(root: string, signal: AbortSignal): Promise<SourceReading> {
-  const files = await listFiles(root, signal);
+  const contents = await readManifestedDumps(await listDumpDirFiles(root, signal), signal);
   const rejected = zeroCounts(DUMP_REJECTION_REASONS);
   const problems: string[] = [];
-  const reject = (reason: string, problem: string): void => {
+  const reject = ({ reason, problem }: DumpFileRejection): void => {
     countInto(rejected, reason);
     if (problems.length < MAX_PROBLEMS) problems.push(problem);
   };
+  contents.rejections.forEach(reject);
+
+  const backups: CompletedBackup[] = [];
+  for (const dump of contents.dumps) {
+    const problem = whyNotCounted(dump);
+    if (problem) {
+      reject(problem);
+      continue;
+    }
+    const verification = latestVerification(dump.manifest);
+    backups.push({
+      type: 'dump',
+      finishedAt: Date.parse(dump.manifest.finishedAt) / 1000,
+      startedAt: Date.parse(dump.manifest.startedAt) / 1000,
+      sizeBytes: dump.manifest.sizeBytes,
+      verifiedAt: verification ? Date.parse(verification.verifiedAt) / 1000 : undefined,
+    });
+  }
+  return { backups, coverage: COVERAGE, rejected, tracksVerification: true, problems };
+}
+
+/** A valid manifest and the dump it names, which may be gone. */
+export interface ManifestedDump {
+  dumpPath: string;
+  manifestPath: string;
+  manifest: DumpManifest;
+  /** The dump file's size on disk; undefined when the file is missing. */
+  dumpSizeBytes: number | undefined;
+}
+
+export interface DumpFileRejection {
+  reason: DumpRejectionReason;
+  path: string;
+  problem: string;
+}
+
+export interface DumpDirContents {
+  dumps: ManifestedDump[];
+  /** Files that are no manifest-backed dump at all: partial, without a manifest, with a broken one. */
+  rejections: DumpFileRejection[];
+}
+
+/**
+ * Pairs every manifest with the dump beside it. The collector and the backup
+ * actions (verify, prune) both read a dump directory through this, so they
+ * agree on what a manifest-backed dump is.
+ */
+export async function readManifestedDumps(files: ReadonlyMap<string, number>, signal: AbortSignal): Promise<DumpDirContents> {
+  const rejections: DumpFileRejection[] = [];
+  const reject = (reason: DumpRejectionReason, path: string, problem: string): void => {
+    rejections.push({ reason, path, problem: `${path}: ${problem}` });
+  };
 
   const manifests: string[] = [];
-  const dumps = new Set<string>();
+  const dumpsWithoutManifest = new Set<string>();
   for (const path of files.keys()) {
     if (path.endsWith(MANIFEST_SUFFIX)) manifests.push(path);
-    else if (path.endsWith(PARTIAL_SUFFIX)) reject('partial', `${path}: still being written, or left behind by a backup that did not finish`);
-    else dumps.add(path);
+    else if (path.endsWith(PARTIAL_SUFFIX)) reject('partial', path, 'still being written, or left behind by a backup that did not finish');
+    else dumpsWithoutManifest.add(path);
   }
 
   const limiter = new Limiter(MANIFEST_READS_AT_ONCE);
-  const backups: CompletedBackup[] = [];
+  const dumps: ManifestedDump[] = [];
   await Promise.all(
     manifests.map((manifestPath) =>
       limiter.run(async () => {
         throwIfAborted(signal);
         const dumpPath = manifestPath.slice(0, -MANIFEST_SUFFIX.length);
         // The dump is accounted for by its manifest, valid or not: never also "without a manifest".
-        const dumpSize = files.get(dumpPath);
-        dumps.delete(dumpPath);
+        dumpsWithoutManifest.delete(dumpPath);
         const result = await readManifest(manifestPath);
         if (!result.ok) {
-          reject('invalid_manifest', `${manifestPath}: ${result.problem}`);
+          reject('invalid_manifest', manifestPath, result.problem);
           return;
         }
-        const m = result.manifest;
-        if (m.file !== basename(dumpPath)) {
-          reject('invalid_manifest', `${manifestPath}: names file "${m.file}" but sits beside ${basename(dumpPath)}`);
+        if (result.manifest.file !== basename(dumpPath)) {
+          reject('invalid_manifest', manifestPath, `names file "${result.manifest.file}" but sits beside ${basename(dumpPath)}`);
           return;
         }
-        if (dumpSize === undefined) {
-          reject('missing_dump', `${manifestPath}: its dump ${m.file} is missing`);
-          return;
-        }
-        if (dumpSize !== m.sizeBytes) {
-          reject('size_mismatch', `${dumpPath}: ${dumpSize} bytes, but its manifest records ${m.sizeBytes}`);
-          return;
-        }
-        const verification = latestVerification(m);
-        if (verification && !verification.ok) {
-          reject('verification_failed', `${dumpPath}: its latest verification (${verification.verifiedAt}) failed${verification.detail ? `: ${verification.detail}` : ''}`);
-          return;
-        }
-        backups.push({
-          type: 'dump',
-          finishedAt: Date.parse(m.finishedAt) / 1000,
-          startedAt: Date.parse(m.startedAt) / 1000,
-          sizeBytes: m.sizeBytes,
-          verifiedAt: verification ? Date.parse(verification.verifiedAt) / 1000 : undefined,
-        });
+        dumps.push({ dumpPath, manifestPath, manifest: result.manifest, dumpSizeBytes: files.get(dumpPath) });
       }),
     ),
   );
-  for (const path of dumps) reject('no_manifest', `${path}: no manifest beside it (not written by the backup action, or it did not finish)`);
-  return { backups, coverage: COVERAGE, rejected, tracksVerification: true, problems };
+  for (const path of dumpsWithoutManifest) reject('no_manifest', path, 'no manifest beside it (not written by the backup action, or it did not finish)');
+  return { dumps, rejections };
 }
 
-/** Regular files below root (following symlinks to files, not to directories) and their sizes. */
-async function listFiles(root: string, signal: AbortSignal): Promise<Map<string, number>> {
+/** Why a manifest-backed dump does not count as a backup; undefined when it does. */
+export function whyNotCounted(dump: ManifestedDump): DumpFileRejection | undefined {
+  const m = dump.manifest;
+  if (dump.dumpSizeBytes === undefined) {
+    return { reason: 'missing_dump', path: dump.manifestPath, problem: `${dump.manifestPath}: its dump ${m.file} is missing` };
+  }
+  if (dump.dumpSizeBytes !== m.sizeBytes) {
+    return { reason: 'size_mismatch', path: dump.dumpPath, problem: `${dump.dumpPath}: ${dump.dumpSizeBytes} bytes, but its manifest records ${m.sizeBytes}` };
+  }
+  const verification = latestVerification(m);
+  if (verification && !verification.ok) {
+    const detail = verification.detail ? `: ${verification.detail}` : '';
+    return {
+      reason: 'verification_failed',
+      path: dump.dumpPath,
+      problem: `${dump.dumpPath}: its latest verification (${verification.verifiedAt}) failed${detail}`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Regular files below root (following symlinks to files, not to directories)
+ * and their sizes; `maxDepth` 0 lists the directory itself only.
+ */
+export async function listDumpDirFiles(root: string, signal: AbortSignal, maxDepth = MAX_DEPTH): Promise<Map<string, number>> {
   const files = new Map<string, number>();
   let entriesSeen = 0;
   const visit = async (directory: string, depth: number): Promise<void> => {
@@ -161,7 +218,7 @@ async function listFiles(root: string, signal: AbortSignal): Promise<Map<string,
       if (entry.name.startsWith('.')) continue;
       const path = join(directory, entry.name);
       if (entry.isDirectory()) {
-        if (depth < MAX_DEPTH) await visit(path, depth + 1);
+        if (depth < maxDepth) await visit(path, depth + 1);
         continue;
       }
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;

@@ -143,10 +143,13 @@ export interface DumpFacts {
   serverVersion: string;
 }
 
-/** A manifest for a finished dump: its size from the file system, its sha256 read from the file. */
-export async function describeDump(dumpPath: string, facts: DumpFacts, signal?: AbortSignal): Promise<DumpManifest> {
+/**
+ * A manifest for a finished dump: its size from the file system, its sha256
+ * read from the file (`onRead`: bytes read so far, for progress).
+ */
+export async function describeDump(dumpPath: string, facts: DumpFacts, signal?: AbortSignal, onRead?: (bytesRead: number) => void): Promise<DumpManifest> {
   const { size } = await stat(dumpPath);
-  const sha256 = await sha256OfFile(dumpPath, signal);
+  const sha256 = await sha256OfFile(dumpPath, signal, onRead);
   // Parsed, so the writer can never produce a manifest the reader rejects.
   return dumpManifestSchema.parse({
     format: MANIFEST_FORMAT,
@@ -180,7 +183,12 @@ export async function writeManifest(path: string, manifest: DumpManifest): Promi
     await handle.close();
   }
   await rename(partial, path);
-  const directory = await open(dirname(path), 'r');
+  await syncDirectory(dirname(path));
+}
+
+/** fsync of a directory: makes the renames and unlinks in it survive a crash. */
+export async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, 'r');
   try {
     await directory.sync();
   } finally {

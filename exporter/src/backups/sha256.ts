@@ -2,10 +2,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 
-export async function sha256OfFile(path: string, signal?: AbortSignal): Promise<string> {
+/** `onRead` is told the bytes read so far after every chunk (progress of a long verification). */
+export async function sha256OfFile(path: string, signal?: AbortSignal, onRead?: (bytesRead: number) => void): Promise<string> {
   const hash = createHash('sha256');
+  let bytesRead = 0;
   for await (const chunk of createReadStream(path, { signal, highWaterMark: 1024 * 1024 })) {
     hash.update(chunk as Buffer);
+    bytesRead += (chunk as Buffer).length;
+    onRead?.(bytesRead);
   }
   return hash.digest('hex');
 }

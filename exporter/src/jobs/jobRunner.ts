@@ -392,14 +392,37 @@ export class JobRunner {
   private async housekeeping(): Promise<void> {
     this.lastHousekeeping = Date.now();
     for (const job of await this.presence.sweep()) {
-      this.options.log.warn('job.interrupted', { job: job.id, action: job.action, target: job.target, instance: 'another replica' });
+      const cleanedUp = await this.cleanUpInterrupted(job);
+      this.options.log.warn('job.interrupted', { job: job.id, action: job.action, target: job.target, cleanedUp });
       await this.audit(
         { actor: 'upkeep', tokenName: undefined, role: 'admin', origin: `instance:${this.instanceId}` },
-        { event: 'job.interrupted', outcome: 'interrupted', action: job.action, target: job.target, params: job.params, jobId: job.id, detail: job.error?.message },
+        {
+          event: 'job.interrupted',
+          outcome: 'interrupted',
+          action: job.action,
+          target: job.target,
+          params: job.params,
+          jobId: job.id,
+          detail: `${job.error?.message ?? 'interrupted'}${cleanedUp === undefined ? '' : `; cleaned up: ${JSON.stringify(cleanedUp)}`}`,
+        },
       );
       this.metrics.recordFinished(job.action, 'interrupted', 0);
     }
     this.metrics.loadSuccesses(await this.store.lastSuccesses());
+  }
+
+  /** What the dead job left behind, removed by its action; undefined when the action has nothing to clean or the target is not ours. */
+  private async cleanUpInterrupted(job: JobRecord): Promise<Json | undefined> {
+    const action = this.actions.get(job.action);
+    if (!action?.cleanUpInterrupted || job.dryRun) return undefined;
+    const target = [...this.options.targets.ofKind('postgres'), ...this.options.targets.ofKind('redis')].find((t) => t.name === job.target && t.kind === action.targetKind);
+    if (!target) return undefined;
+    try {
+      return await action.cleanUpInterrupted({ target, progress: job.progress, log: this.options.log });
+    } catch (err) {
+      this.options.log.warn('job.cleanup_failed', { job: job.id, error: err });
+      return { error: errorMessage(err) };
+    }
   }
 
   async audit(caller: Caller, entry: Omit<Parameters<JobStore['audit']>[0], 'actor' | 'tokenName' | 'origin'>): Promise<void> {
