@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { actions as registeredActions } from './actions/index.js';
+import { AlertmanagerSilencer } from './alerting/alertmanagerSilences.js';
 import type { AnyAction } from './actions/types.js';
 import { collectors as registeredCollectors } from './collectors/index.js';
 import { LiveCollection } from './collectors/liveCollection.js';
@@ -15,6 +16,7 @@ import { createApp } from './http/app.js';
 import { ApiAuth } from './http/auth.js';
 import { JobService } from './jobs/jobService.js';
 import type { Logger } from './log.js';
+import { ActionSchedules } from './scheduler/actionSchedules.js';
 import { ScheduledCollectors } from './scheduler/scheduledCollectors.js';
 import { TargetSet } from './targets/index.js';
 import { VERSION } from './version.js';
@@ -50,7 +52,9 @@ export async function startExporter({ config, log, collectors = registeredCollec
   const targets = TargetSet.fromConfig(config, log);
   const live = new LiveCollection(enabled, targets, log);
   const scheduled = new ScheduledCollectors(enabled, targets, config.collectors, log);
-  const jobs = new JobService({ stateDsn: config.state?.dsn, actions, targets, scheduled, log });
+  const silencer = config.alertmanager ? new AlertmanagerSilencer({ url: config.alertmanager.url }) : undefined;
+  const jobs = new JobService({ stateDsn: config.state?.dsn, actions, targets, scheduled, silencer, log });
+  const schedules = new ActionSchedules({ schedules: config.schedules, actions, targets, jobs, log });
   const auth = new ApiAuth(config.auth.tokens);
   let accepting = false;
   const app = createApp({
@@ -58,7 +62,7 @@ export async function startExporter({ config, log, collectors = registeredCollec
     scheduled,
     targets,
     api: { actions, targets, auth, jobs },
-    seriesSources: [jobs],
+    seriesSources: [jobs, schedules],
     log,
     isAccepting: () => accepting,
   });
@@ -71,6 +75,7 @@ export async function startExporter({ config, log, collectors = registeredCollec
     throw err;
   }
   await jobs.start();
+  schedules.start();
   const bound = server.address() as AddressInfo;
   const address = { host: listen.host, port: bound.port };
   const url = displayUrl(address);
@@ -91,7 +96,9 @@ export async function startExporter({ config, log, collectors = registeredCollec
   const close = () => {
     closing ??= (async () => {
       accepting = false;
-      // Jobs first: they may be using the targets and refreshing scheduled collectors.
+      // Schedules first (no new jobs), then jobs: they may be using the
+      // targets and refreshing scheduled collectors.
+      await schedules.stop();
       await jobs.stop();
       await scheduled.stop();
       await new Promise<void>((resolve) => {

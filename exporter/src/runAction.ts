@@ -8,6 +8,7 @@
  */
 import { userInfo } from 'node:os';
 import { actions } from './actions/index.js';
+import { AlertmanagerSilencer } from './alerting/alertmanagerSilences.js';
 import type { JobProgress } from './actions/types.js';
 import type { Config } from './config/types.js';
 import { ApiError } from './http/errors.js';
@@ -63,7 +64,8 @@ export async function runActionOnce(config: Config, request: RunRequest, log: Lo
     return 2;
   }
   const targets = TargetSet.fromConfig(onlyTarget(config, request.target), log);
-  const jobs = new JobService({ stateDsn: config.state.dsn, actions, targets, scheduled: undefined, log });
+  const silencer = config.alertmanager ? new AlertmanagerSilencer({ url: config.alertmanager.url }) : undefined;
+  const jobs = new JobService({ stateDsn: config.state.dsn, actions, targets, scheduled: undefined, silencer, log });
   const caller: Caller = { actor: `os:${osUser()}`, tokenName: undefined, role: 'admin', origin: 'cli' };
   try {
     for (const target of targets.probed()) {

@@ -81,12 +81,29 @@ redis:
   it('accepts a valid file, with warnings, and exits 0', async () => {
     const file = await configFile(
       'valid.yml',
-      'postgres:\n  - { name: main, dsnEnv: MAIN_DSN }\nschedules:\n  - { name: nightly, action: backup, target: main, cron: "0 2 * * *" }\n',
+      'postgres:\n  - { name: main, dsnEnv: MAIN_DSN }\nstate: { dsnEnv: MAIN_DSN }\n' +
+        'schedules:\n  - { name: nightly, action: backup, target: main, cron: "0 2 * * *", window: { start: "03:00", end: "04:00" } }\n',
     );
     const { code, stdout } = await runCli(['check-config', file], { MAIN_DSN: 'postgresql://db/postgres' });
     expect(code).toBe(0);
-    expect(stdout).toContain(`${file}: warning: schedules: validated but has no effect yet (not part of this version: scheduled maintenance actions)`);
+    expect(stdout).toContain(`${file}: warning: schedules[0].window: `);
     expect(stdout).toContain(`${file}: valid (1 postgres and 0 redis target(s), listen 0.0.0.0:9854)`);
+  });
+
+  it('checks scheduled actions: the action, the target kind, the params, and a state database', async () => {
+    const file = await configFile(
+      'schedules.yml',
+      'postgres:\n  - { name: main, dsnEnv: MAIN_DSN }\nredis:\n  - { name: cache, url: "redis://127.0.0.1:1" }\nschedules:\n' +
+        '  - { name: a, action: vacum, target: main, cron: "0 2 * * *" }\n' +
+        '  - { name: b, action: backup, target: cache, cron: "0 2 * * *" }\n' +
+        '  - { name: c, action: prune-backups, target: main, cron: "0 2 * * *", params: { keepLast: "all" } }\n',
+    );
+    const { code, stdout } = await runCli(['check-config', file], { MAIN_DSN: 'postgresql://db/postgres' });
+    expect(code).toBe(2);
+    expect(stdout).toContain(`${file}:6: schedules[0].action: refers to unknown action "vacum"`);
+    expect(stdout).toContain(`${file}:7: schedules[1].target: backup runs on postgres targets; "cache" is a redis target`);
+    expect(stdout).toContain(`${file}:8: schedules[2].params: invalid params for prune-backups: keepLast:`);
+    expect(stdout).toContain('schedules: scheduled actions run as jobs, which need a state database');
   });
 
   it('needs exactly one file', async () => {

@@ -9,6 +9,7 @@
 import type { PathSegment } from './problems.js';
 import { asArray, asRecord } from './raw.js';
 import type { ActionCatalogEntry, CollectorCatalogEntry } from './schema.js';
+import { scheduleProblem } from '../scheduler/scheduleChecks.js';
 import { closestMatch } from './suggest.js';
 
 export interface PathProblem {
@@ -42,25 +43,16 @@ function duplicateNames(items: unknown[], path: PathSegment[], what: string, pro
   });
 }
 
-/** A schedule's action must exist, run on its target's kind, and accept its params. */
-function scheduledActionProblems(schedule: unknown, index: number, actions: readonly ActionCatalogEntry[], targetPath: PathSegment[] | undefined): PathProblem[] {
-  const name = stringField(schedule, 'action');
-  if (name === undefined) return [];
-  const action = actions.find((a) => a.name === name);
-  if (!action) return [{ path: ['schedules', index, 'action'], message: unknownReference(name, actions.map((a) => a.name), 'action') }];
-  const problems: PathProblem[] = [];
-  const targetKind = targetPath?.[0];
-  if (targetKind !== undefined && targetKind !== action.targetKind) {
-    problems.push({ path: ['schedules', index, 'target'], message: `is a ${String(targetKind)} target, but ${name} runs on ${action.targetKind} targets` });
-  }
-  const params = asRecord(schedule)?.params ?? {};
-  const parsed = action.params.safeParse(params);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push({ path: ['schedules', index, 'params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
-    }
-  }
-  return problems;
+/** A schedule's action must exist, run on its target's kind, and accept its params (the checks the scheduler repeats at start). */
+function scheduledActionProblems(schedule: unknown, index: number, actions: readonly ActionCatalogEntry[], targetKinds: ReadonlyMap<string, string>): PathProblem[] {
+  const action = stringField(schedule, 'action');
+  const target = stringField(schedule, 'target');
+  // A missing or unknown target is reported above; the action is still checked.
+  if (action === undefined) return [];
+  const problem = scheduleProblem({ action, target: target ?? '', params: asRecord(schedule)?.params ?? {} }, actions, (name) =>
+    target === undefined || !targetKinds.has(name) ? actions.find((a) => a.name === action)?.targetKind : targetKinds.get(name),
+  );
+  return problem ? [{ path: ['schedules', index, problem.field], message: problem.message }] : [];
 }
 
 export function crossReferenceProblems(raw: unknown, collectors: readonly CollectorCatalogEntry[], actions?: readonly ActionCatalogEntry[]): PathProblem[] {
@@ -107,12 +99,13 @@ export function crossReferenceProblems(raw: unknown, collectors: readonly Collec
       problems.push({ path: ['backups', index, 'target'], message: unknownReference(target, postgresNames, 'postgres target') });
     }
   });
+  const targetKinds = new Map([...targetPaths].map(([name, path]) => [name, String(path[0])]));
   schedules.forEach((schedule, index) => {
     const target = stringField(schedule, 'target');
     if (target !== undefined && !targetPaths.has(target)) {
       problems.push({ path: ['schedules', index, 'target'], message: unknownReference(target, [...targetPaths.keys()], 'target') });
     }
-    if (actions) problems.push(...scheduledActionProblems(schedule, index, actions, target === undefined ? undefined : targetPaths.get(target)));
+    if (actions) problems.push(...scheduledActionProblems(schedule, index, actions, targetKinds));
   });
   if (schedules.length > 0 && cfg.state === undefined) {
     problems.push({ path: ['schedules'], message: 'scheduled actions run as jobs, which need a state database: configure `state`' });

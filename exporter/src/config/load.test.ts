@@ -75,8 +75,9 @@ describe('configuration loading', () => {
     expect(result.config.state).toEqual({ dsn: env.UPKEEP_STATE_DSN });
     expect(result.config.auth.tokens[0]).toEqual({ name: 'grafana', role: 'operator', token: TOKEN });
     expect(result.config.logLevel).toBe('info');
-    // Sections no running part reads yet are named, not silently ignored.
-    expect(result.warnings.join('\n')).toContain('schedules: validated but has no effect yet (not part of this version: scheduled maintenance actions)');
+    expect(result.config.schedules[0]).toMatchObject({ name: 'nightly-backup', action: 'backup', target: 'main', params: {} });
+    expect(result.config.alertmanager).toEqual({ url: 'http://alertmanager:9093' });
+    expect(result.warnings.join('\n')).not.toContain('no effect');
   });
 
   it('reports every problem with its field path and line, not just the first', async () => {

@@ -9,6 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { crossReferenceProblems } from './crossReferences.js';
 import { configErrorMap, formatPath, issuesToProblems, lineLocator, type ConfigProblem, type PathSegment } from './problems.js';
 import { configSchema, type ActionCatalogEntry, type CollectorCatalogEntry, type ParsedConfig } from './schema.js';
+import { windowProblem } from '../scheduler/scheduleChecks.js';
 import { resolveSecrets, secretSites } from './secrets.js';
 import type { Config } from './types.js';
 
@@ -91,15 +92,6 @@ function withSecrets(cfg: ParsedConfig, values: ReadonlyMap<string, string>): Co
   };
 }
 
-/**
- * Sections whose shape is validated now but which no running part reads yet.
- * Saying so at start-up is better than silently ignoring an SRE's settings;
- * each entry goes away in the release that implements it.
- */
-const NOT_YET_ACTIVE: { key: keyof ParsedConfig; present: (c: ParsedConfig) => boolean; what: string }[] = [
-  { key: 'schedules', present: (c) => c.schedules.length > 0, what: 'scheduled maintenance actions' },
-  { key: 'alertmanager', present: (c) => c.alertmanager !== undefined, what: 'maintenance silences' },
-];
 
 /**
  * A backup source allowed as long as (or longer than) the whole `backups`
@@ -126,10 +118,12 @@ function warningsFor(cfg: ParsedConfig, catalog: readonly CollectorCatalogEntry[
       warnings.push(`postgres[${i}].dsn contains a password inline; prefer dsnEnv or dsnFile so the file can be shared`);
     }
   });
-  for (const section of NOT_YET_ACTIVE) {
-    if (section.present(cfg)) {
-      warnings.push(`${section.key}: validated but has no effect yet (not part of this version: ${section.what})`);
-    }
+  if (cfg.alertmanager !== undefined && cfg.state === undefined) {
+    warnings.push('alertmanager: silences are made for jobs, and jobs need a state database: without `state` it has no effect');
+  }
+  for (const [i, schedule] of cfg.schedules.entries()) {
+    const never = windowProblem(schedule);
+    if (never) warnings.push(`schedules[${i}].window: ${never}`);
   }
   return warnings;
 }

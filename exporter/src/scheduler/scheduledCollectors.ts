@@ -195,7 +195,7 @@ export class ScheduledCollectors {
 }
 
 /** node-cron's own messages (missed runs, overlaps) as structured log lines. */
-function cronLogger(log: Logger): CronLogger {
+export function cronLogger(log: Logger): CronLogger {
   return {
     debug: (message) => log.debug('cron.message', { message: String(message) }),
     info: (message) => log.debug('cron.message', { message }),
