@@ -12,11 +12,12 @@ import { z } from 'zod';
  */
 const MAX_NAME_INPUT = 300;
 
-const name = () => z.string().min(1).max(MAX_NAME_INPUT);
+// PostgreSQL text cannot hold NUL: such a name could only make the lookup query fail.
+const name = () => z.string().min(1).max(MAX_NAME_INPUT).refine((v) => !v.includes('\u0000'), 'must not contain a NUL character');
 
 export const databaseParam = name().describe("Database to work in; the database of the target's DSN when absent.");
 
-const EXACT = 'compared exactly with the catalog (no quotes: public.Orders is schema "public", table "Orders"); the schema ends at the first dot';
+const EXACT = 'compared exactly with the catalog (no quotes or case folding: public.Orders is schema "public", name "Orders"); the schema ends at the first dot';
 
 /** `whenAbsent` says what the action does without it. */
 export const tableParam = (whenAbsent: string) =>

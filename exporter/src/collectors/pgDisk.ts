@@ -35,7 +35,7 @@ const stateOf = perTarget(
   (_target: PostgresTarget): TargetState => ({ locality: undefined, decidedAt: 0, logged: undefined, probeLog: new PathProbeLog() }),
 );
 
-async function readServerFacts(target: PostgresTarget): Promise<ServerFacts> {
+export async function readServerFacts(target: PostgresTarget): Promise<ServerFacts> {
   const { rows } = await target.query<{ data_directory: string; port: number; started_at: number }>(
     `SELECT current_setting('data_directory') AS data_directory,
             current_setting('port')::int AS port,
@@ -47,7 +47,7 @@ async function readServerFacts(target: PostgresTarget): Promise<ServerFacts> {
 }
 
 /** postmaster.pid lies inside the data directory, on a disk that may hang like any other. */
-const readGuarded = (path: string): Promise<string> => filesystemProbe.guard.run(`read:${path}`, () => readFile(path, 'utf8'));
+export const readGuarded = (path: string): Promise<string> => filesystemProbe.guard.run(`read:${path}`, () => readFile(path, 'utf8'));
 
 function logLocality(state: TargetState, locality: Locality, log: Logger): void {
   const key = locality.local ? `local:${locality.dataDirectory}` : `not_local:${locality.reason}`;

@@ -24,7 +24,7 @@ import type { StateDatabase } from '../state/stateDatabase.js';
 import type { TargetSet } from '../targets/index.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import type { RedisTarget } from '../targets/redis.js';
-import { withTimeout } from '../timeout.js';
+import { TimeoutError, withTimeout } from '../timeout.js';
 import { LOCK_SPACE, tryAdvisoryLock, type HeldLock } from './advisoryLocks.js';
 import { InstancePresence } from './instancePresence.js';
 import { JobMetrics } from './jobMetrics.js';
@@ -166,8 +166,7 @@ export class JobRunner {
         () => controller.abort(new Error('prepare timed out')),
       );
     } catch (err) {
-      if (err instanceof ActionRejection) throw new ApiError(err.status, err.code, err.message, err.details);
-      throw new ApiError(503, 'target_unavailable', `could not check the request against ${target.kind} target ${target.name}: ${errorMessage(err)}`);
+      throw prepareErrorAsApiError(err, target);
     }
 
     // A dry run changes nothing, so it neither takes nor waits for the scope.
@@ -452,12 +451,33 @@ export class JobRunner {
 export function stateErrorAsApiError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  // Node's errno codes (ECONNREFUSED, ETIMEDOUT…) and SQLSTATE classes 08
-  // (connection), 53 (resources), 57 (shutdown, cancel): the server, not us.
-  if (typeof code === 'string' && (/^E[A-Z]+$/.test(code) || /^(08|53|57)/.test(code))) {
+  if (typeof code === 'string' && isUnavailableCode(code)) {
     return new ApiError(503, 'state_unavailable', `the state database did not answer: ${errorMessage(err)}`);
   }
   return err;
+}
+
+/**
+ * What a failed `prepare` tells the caller: the action's own rejection as
+ * is; an unreachable target (or one too slow to answer) as 503; a statement
+ * the server refused (a SQLSTATE) as 422 with its message; anything else is
+ * a bug and stays a 500.
+ */
+function prepareErrorAsApiError(err: unknown, target: { kind: string; name: string }): unknown {
+  if (err instanceof ActionRejection) return new ApiError(err.status, err.code, err.message, err.details);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof TimeoutError || (typeof code === 'string' && isUnavailableCode(code))) {
+    return new ApiError(503, 'target_unavailable', `could not check the request against ${target.kind} target ${target.name}: ${errorMessage(err)}`);
+  }
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    return new ApiError(422, 'refused_by_server', `${target.name} refused the request: ${errorMessage(err)} (SQLSTATE ${code})`);
+  }
+  return err;
+}
+
+/** Node's errno codes (ECONNREFUSED, ETIMEDOUT…) and SQLSTATE classes 08 (connection), 53 (resources), 57 (shutdown, cancel). */
+function isUnavailableCode(code: string): boolean {
+  return /^E[A-Z]+$/.test(code) || /^(08|53|57)/.test(code);
 }
 
 /** Params after the schema: plain JSON (zod output of strict objects of JSON input). */
