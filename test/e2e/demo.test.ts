@@ -1,6 +1,7 @@
 /**
  * The newcomer's path: `npm start` with no configuration runs the embedded
- * demo, serves real metrics, and Ctrl-C leaves nothing running.
+ * demo, serves real metrics, runs a real action with the token it prints,
+ * and Ctrl-C leaves nothing running.
  */
 import { access, chmod, mkdtemp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { blocksHit } from '../../exporter/src/collectors/pgDatabase.js';
 import { statementCalls, statementsAvailable } from '../../exporter/src/collectors/pgStatements.js';
 import { freePort } from '../../exporter/src/freePort.js';
 import { collectorSuccess, targetUp } from '../../exporter/src/metrics/exporterFamilies.js';
+import { api, waitForJob, type JobBody } from '../harness/api.js';
 import { RunningCommand } from '../harness/cli.js';
 import { eventually, harness, promtoolCheckMetrics, scrape } from '../harness/index.js';
 
@@ -33,9 +35,12 @@ afterEach(() => {
 });
 
 describe('npm start with no configuration', () => {
-  it('runs the embedded demo with real metrics, and Ctrl-C stops everything', async () => {
+  it('runs the embedded demo with real metrics and real actions, and Ctrl-C stops everything', async () => {
     const port = await freePort();
-    demo = RunningCommand.spawn('npm', ['start', '--silent', '--', '--listen', `127.0.0.1:${port}`], { UPKEEP_CONFIG: '' });
+    demo = RunningCommand.spawn('npm', ['start', '--silent', '--', '--listen', `127.0.0.1:${port}`], {
+      UPKEEP_CONFIG: '',
+      UPKEEP_DEMO_TOKEN: 'demo-token-for-the-e2e-test-0123',
+    });
     const ready = await demo.waitForEvent('demo.ready', 90_000);
     expect(ready.metrics).toBe(`http://127.0.0.1:${port}/metrics`);
     expect(demo.stderr).toContain(`Upkeep demo is running: metrics at http://127.0.0.1:${port}/metrics`);
@@ -63,6 +68,20 @@ describe('npm start with no configuration', () => {
       async () => (await scrape(base)).metrics.value(blocksHit.name, { target: 'demo', datname: 'shop' }) > hitsAtStart,
       'the demo workload to read blocks',
     );
+
+    // The demo runs actions too: its token vacuums a table, as the banner shows.
+    const token = 'demo-token-for-the-e2e-test-0123';
+    expect(demo.stderr).toContain(`admin token ${token}`);
+    const vacuum = await api<{ job: JobBody }>(base, 'POST', '/api/v1/jobs', {
+      token,
+      body: { action: 'vacuum', target: 'demo', params: { database: 'shop', table: 'public.orders' } },
+    });
+    expect(vacuum.status).toBe(202);
+    const vacuumed = await waitForJob(base, vacuum.body.job.id, token, 60_000);
+    expect(vacuumed.status, JSON.stringify(vacuumed.error)).toBe('succeeded');
+    expect(vacuumed.actor).toBe('demo-admin');
+    const readOnlyRefused = await api(base, 'POST', '/api/v1/jobs', { body: { action: 'analyze', target: 'demo' } });
+    expect(readOnlyRefused.status).toBe(401);
 
     const [host = '', postgresPort = ''] = String(ready.postgres).split(':');
     expect(await accepts(host, Number(postgresPort))).toBe(true);
