@@ -54,8 +54,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const command of running) command.kill();
-  // The slow pg_dump wrapper outlives a SIGKILLed exporter until its sleep ends.
-  await new Promise((resolve) => execFile('pkill', ['-f', binDir], () => resolve(undefined)));
+  // The slow pg_dump wrapper outlives a SIGKILLed exporter until its sleep ends: end its process group.
+  const pids = await new Promise<string>((resolve) => execFile('pgrep', ['-f', binDir], (_error, stdout) => resolve(stdout)));
+  for (const pid of pids.split('\n').filter(Boolean)) {
+    try {
+      process.kill(-Number(pid), 'SIGKILL');
+    } catch {
+      // gone already, or not a group leader
+    }
+  }
   await state?.drop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -85,7 +92,17 @@ describe('an exporter killed mid-backup', () => {
     await first.command.waitForExit();
 
     const second = await startServe();
-    const { body } = await api<{ job: JobBody }>(second.url, 'GET', `/api/v1/jobs/${id}`, { token: TOKEN });
+    // Declared dead once its presence lock is free and its heartbeat ten seconds old; swept every five.
+    let job: JobBody | undefined;
+    await eventually(
+      async () => {
+        job = (await api<{ job: JobBody }>(second.url, 'GET', `/api/v1/jobs/${id}`, { token: TOKEN })).body.job;
+        return job.status !== 'running';
+      },
+      'the killed job to be swept',
+      30_000,
+    );
+    const body = { job: job! };
     expect(body.job.status).toBe('interrupted');
     expect(body.job.error?.code).toBe('interrupted');
     expect(await readdir(dumps)).toEqual([]);

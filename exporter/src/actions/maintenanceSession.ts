@@ -36,7 +36,7 @@ export interface MaintenanceSessionOptions {
 }
 
 export class MaintenanceSession {
-  private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly onAbort = () => {
     void this.cancelAndClose();
   };
@@ -70,6 +70,10 @@ export class MaintenanceSession {
     client.on('error', () => undefined);
     await client.connect();
     try {
+      // PostgreSQL 14+: notice a vanished client (the exporter killed) within
+      // seconds and stop the statement, instead of a VACUUM FULL holding its
+      // lock to the end for nobody.
+      if ((target.info?.versionNum ?? 0) >= 140000) await client.query("SET client_connection_check_interval = '2s'");
       const { rows } = await client.query<{ pid: number; database: string }>('SELECT pg_backend_pid() AS pid, current_database() AS database');
       const row = rows[0];
       if (!row) throw new Error('pg_backend_pid() returned no row');
@@ -86,13 +90,13 @@ export class MaintenanceSession {
   }
 
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    if (this.closed) return Promise.reject(this.signal.aborted ? abortReason(this.signal) : new Error('maintenance session is closed'));
+    if (this.closing) return Promise.reject(this.signal.aborted ? abortReason(this.signal) : new Error('maintenance session is closed'));
     return this.client.query<R>(text, values);
   }
 
   /** Cancels the statement under way on the server, then closes the session. */
   private async cancelAndClose(): Promise<void> {
-    if (this.closed) return;
+    if (this.closing) return this.closing;
     try {
       await this.target.query('SELECT pg_cancel_backend($1)', [this.pid]);
     } catch {
@@ -101,11 +105,13 @@ export class MaintenanceSession {
     await this.close();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.signal.removeEventListener('abort', this.onAbort);
-    await Promise.race([this.client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+  /** Ends the session; a second call returns the same promise, so every caller waits until the backend is gone. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.signal.removeEventListener('abort', this.onAbort);
+      await Promise.race([this.client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+    })();
+    return this.closing;
   }
 }
 

@@ -104,6 +104,25 @@ function failureAfterCleanup(error: Error, cleanup: Cleanup): Error {
   return new MaintenanceFailure(message, error instanceof MaintenanceFailure ? error.code : 'statement_failed', details, { cause: error });
 }
 
+/** What a REINDEX under way records so that its leftovers can be dropped if the exporter dies. */
+interface InterruptedReindex {
+  [key: string]: Json;
+  database: string;
+  scope: { table: number } | 'database';
+  /** Invalid indexes that existed before: never dropped. */
+  before: number[];
+  pid: number;
+}
+
+function interruptedReindexOf(value: unknown): InterruptedReindex | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const r = value as Record<string, unknown>;
+  const scope = r.scope;
+  const scopeOk = scope === 'database' || (scope !== null && typeof scope === 'object' && typeof (scope as { table?: unknown }).table === 'number');
+  if (typeof r.database !== 'string' || !scopeOk || typeof r.pid !== 'number' || !Array.isArray(r.before) || !r.before.every((o) => typeof o === 'number')) return undefined;
+  return { database: r.database, scope: scope as InterruptedReindex['scope'], before: r.before, pid: r.pid };
+}
+
 const leftoverJson = (found: readonly InvalidIndex[]): Json => found.map(({ index, table, bytes, reindexLeftover }) => ({ index, table, bytes, reindexLeftover }));
 
 export const reindex = defineAction({
@@ -118,6 +137,19 @@ export const reindex = defineAction({
   destructive: false,
   supportsDryRun: true,
   refreshes: ['pg_bloat'],
+
+  /**
+   * The exporter died during a REINDEX CONCURRENTLY: its backend notices
+   * within seconds (client_connection_check_interval, PostgreSQL 14+) and
+   * fails, leaving `_ccnew` indexes. Drop those the run created, as a failed
+   * run would have.
+   */
+  async cleanUpInterrupted({ target, jobId, progress, log }) {
+    const recovery = interruptedReindexOf(progress?.detail?.recovery);
+    if (!recovery) return { dropped: [], note: 'the job had not started its REINDEX' };
+    const before = recovery.before.map((oid) => ({ oid, index: '', table: '', bytes: 0, reindexLeftover: true }));
+    return dropRunLeftovers({ target, database: recovery.database, jobId, scope: recovery.scope, failedPid: recovery.pid, before, log });
+  },
 
   async prepare({ target, params: p }) {
     const info = await requirePrimary(target);
@@ -154,13 +186,16 @@ export const reindex = defineAction({
     let doing = `reading the indexes of ${describeSubject(subject, database)}`;
     let ran = false;
     let invalidBefore: InvalidIndex[] = [];
+    // Saved with the progress once the REINDEX starts: what cleanUpInterrupted
+    // needs if the exporter dies under it.
+    let recovery: InterruptedReindex | undefined;
     const watch = ProgressWatch.start({
       target,
       database,
       pid: session.pid,
       view: undefined,
       idlePhase: 'preparing',
-      report: (p) => ctx.progress({ ...p, detail: { doing, ...p.detail } }),
+      report: (p) => ctx.progress({ ...p, detail: { doing, ...p.detail, ...(recovery ? { recovery } : {}) } }),
       log: ctx.log,
     });
     try {
@@ -172,6 +207,8 @@ export const reindex = defineAction({
 
       const started = Date.now();
       doing = statement;
+      recovery = { database, scope: invalidScope(subject), before: invalidBefore.map((i) => i.oid), pid: session.pid };
+      ctx.progress({ phase: 'reindexing', detail: { doing, recovery } });
       watch.track('create_index', 'reindexing');
       ran = true;
       await untilAborted(signal, session.query(statement), statement);

@@ -115,6 +115,8 @@ export interface Action<K extends ActionTargetKind = ActionTargetKind, P = unkno
 
 export interface InterruptedContext<K extends ActionTargetKind> {
   target: TargetsByKind[K];
+  /** The dead job's id: a cleanup session carries it too (`upkeep-job:<id>`). */
+  jobId: string;
   /** The job's last saved progress: actions put what they were writing in `detail`. */
   progress: JobProgress | null;
   log: Logger;

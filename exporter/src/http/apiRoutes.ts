@@ -88,6 +88,7 @@ export function apiRouter(deps: ApiDependencies): Router {
     if (status.state === 'not_configured') {
       throw new ApiError(503, 'state_not_configured', 'jobs and the audit log need a state database; set `state` in the configuration');
     }
+    if (status.state === 'stopping') throw new ApiError(503, 'shutting_down', 'the exporter is shutting down; try again after the restart or on another replica');
     const why = status.state === 'unavailable' ? `: ${status.error}` : ' (still connecting)';
     throw new ApiError(503, 'state_unavailable', `the state database is not available${why}; retrying every 10 s`);
   };
@@ -189,9 +190,12 @@ export function apiRouter(deps: ApiDependencies): Router {
       const jobs = requireJobs();
       const caller = callerOf(res);
       const id = jobIdSchema.safeParse(req.params.id);
-      if (!id.success) throw new ApiError(404, 'unknown_job', `no job with id ${JSON.stringify(req.params.id)}`);
-      const job = await jobs.store.get(id.data);
-      if (!job) throw new ApiError(404, 'unknown_job', `no job with id ${JSON.stringify(req.params.id)}`);
+      const job = id.success ? await jobs.store.get(id.data) : undefined;
+      if (!job) {
+        const message = `no job with id ${JSON.stringify(req.params.id)}`;
+        await jobs.audit(caller, { event: 'job.cancel_requested', outcome: 'rejected', statusCode: 404, detail: message.slice(0, 300) });
+        throw new ApiError(404, 'unknown_job', message);
+      }
       const action = jobs.action(job.action);
       // Stopping a job needs the role that could start it.
       const needed = action ? action.requiredRole(job.params) : 'admin';

@@ -19,7 +19,9 @@ const ERRORS = {
   '400': errorResponse('Malformed request: invalid JSON, unknown or invalid fields (details.issues lists them).'),
   '401': errorResponse('No bearer token, or not a valid one (only when tokens are configured).'),
   '403': errorResponse('The token\'s role is too low, or the API is read-only (no tokens configured).'),
-  '503': errorResponse('A dependency is unavailable: no state database configured, or it, or the target, did not answer.'),
+  '405': errorResponse('Method not allowed on this path; the Allow header lists those that are.'),
+  '500': errorResponse('A bug: the exporter log has the details.'),
+  '503': errorResponse('A dependency is unavailable: no state database configured, or it, or the target, did not answer; or the exporter is shutting down.'),
 };
 
 const pageParameters = [
@@ -88,11 +90,16 @@ export function openApiDocument(actions: readonly AnyAction[]): Schema {
           required: ['action', 'target'],
           additionalProperties: false,
           properties: {
-            action: { type: 'string', enum: actions.map((a) => a.name) },
-            target: { type: 'string' },
+            action: { type: 'string', minLength: 1, maxLength: 100, description: `One of: ${actions.map((a) => a.name).join(', ')} (an unknown one is a 404).` },
+            target: { type: 'string', minLength: 1, maxLength: 100 },
             params: { type: 'object', description: 'Validated by the action\'s schema: see the Params.<action> components and GET /api/v1/actions.' },
             dryRun: { type: 'boolean', default: false },
-            idempotencyKey: { type: 'string', maxLength: 200, description: 'The same key returns the same job (200) instead of starting another.' },
+            idempotencyKey: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              description: 'The same key from the same caller (token) returns the same job (200) instead of starting another.',
+            },
           },
         },
         Action: {

@@ -49,13 +49,19 @@ export interface Submission {
 /** How long `prepare` may take: catalog lookups and a file listing, not the work. */
 const PREPARE_TIMEOUT_MS = 30_000;
 const PROGRESS_SAVE_INTERVAL_MS = 1000;
-const SWEEP_INTERVAL_MS = 30_000;
+/** How often dead replicas' jobs are looked for; a job is declared dead after STALE_SECONDS without a heartbeat. */
+const SWEEP_INTERVAL_MS = 5000;
+const SUCCESS_RELOAD_MS = 30_000;
 /** On shutdown, how long running jobs get to stop after being aborted. */
 const STOP_WAIT_MS = 10_000;
 
 interface RunningJob {
   record: JobRecord;
   controller: AbortController;
+  /** The scope lock (none for a dry run); replaced if its connection dropped and it could be retaken. */
+  lock: HeldLock | undefined;
+  /** The phase last written to the state database. */
+  savedPhase: string;
   /** Why it was aborted: decides `cancelled` vs `interrupted`. */
   abortedBecause: 'cancel' | 'shutdown' | undefined;
   progress: JobProgress;
@@ -81,6 +87,12 @@ export class JobRunner {
   private readonly actions: Map<string, AnyAction>;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private ticking = false;
+  private stateTrouble = false;
+  private lastSweep = 0;
+  private lastSuccessLoad = 0;
+  /** Outcomes the state database did not take yet, retried every tick. */
+  private readonly unrecorded = new Map<string, () => Promise<unknown>>();
 
   constructor(private readonly options: JobRunnerOptions) {
     this.store = new JobStore(options.db);
@@ -111,10 +123,10 @@ export class JobRunner {
   }
 
   async submit(request: JobRequest, caller: Caller): Promise<Submission> {
-    const audit = (outcome: string, statusCode: number, detail: string, jobId?: string) =>
-      this.audit(caller, { event: 'job.requested', outcome, action: request.action, target: request.target, params: asJson(request.params), statusCode, detail, jobId });
+    const audit = (outcome: string, statusCode: number, detail: string) =>
+      this.audit(caller, { event: 'job.requested', outcome, action: request.action, target: request.target, params: asJson(request.params), statusCode, detail });
     try {
-      return await this.submitChecked(request, caller, audit).catch((err: unknown) => {
+      return await this.submitChecked(request, caller).catch((err: unknown) => {
         throw stateErrorAsApiError(err);
       });
     } catch (err) {
@@ -126,11 +138,7 @@ export class JobRunner {
     }
   }
 
-  private async submitChecked(
-    request: JobRequest,
-    caller: Caller,
-    audit: (outcome: string, statusCode: number, detail: string, jobId?: string) => Promise<void>,
-  ): Promise<Submission> {
+  private async submitChecked(request: JobRequest, caller: Caller): Promise<Submission> {
     if (this.stopping) throw new ApiError(503, 'shutting_down', 'the exporter is shutting down; submit the job again to another replica or after the restart');
     const action = this.actions.get(request.action);
     if (!action) {
@@ -152,10 +160,15 @@ export class JobRunner {
     const dryRun = request.dryRun ?? false;
     if (dryRun && !action.supportsDryRun) throw new ApiError(422, 'dry_run_unsupported', `${action.name} has no dry run`);
 
-    if (request.idempotencyKey !== undefined) {
-      const existing = await this.store.byIdempotencyKey(request.idempotencyKey);
-      if (existing) return { job: this.sameRequestOrThrow(existing, request, params, dryRun), created: false };
-    }
+    // Keys belong to their caller: one token cannot take over another's (or a schedule's) key.
+    const namespace = caller.tokenName ?? caller.origin;
+    const earlier = async (): Promise<Submission | undefined> => {
+      if (request.idempotencyKey === undefined) return undefined;
+      const existing = await this.store.byIdempotencyKey(namespace, request.idempotencyKey);
+      return existing ? { job: this.sameRequestOrThrow(existing, request, params, dryRun), created: false } : undefined;
+    };
+    const replay = await earlier();
+    if (replay) return replay;
 
     const controller = new AbortController();
     let prepared;
@@ -172,6 +185,9 @@ export class JobRunner {
     // A dry run changes nothing, so it neither takes nor waits for the scope.
     const lock = dryRun ? undefined : await tryAdvisoryLock(this.options.db, LOCK_SPACE.jobScope, `${target.name}/${prepared.scope}`);
     if (!dryRun && !lock) {
+      // The same request sent twice at once: the first holds the scope, the second gets its job.
+      const raced = await earlier();
+      if (raced) return raced;
       const holder = await this.store.runningInScope(target.name, prepared.scope);
       throw new ApiError(
         409,
@@ -197,7 +213,19 @@ export class JobRunner {
         tokenName: caller.tokenName,
         origin: caller.origin,
         idempotencyKey: request.idempotencyKey,
+        idempotencyNamespace: namespace,
         instanceId: this.instanceId,
+      }, {
+        actor: caller.actor,
+        tokenName: caller.tokenName,
+        origin: caller.origin,
+        event: 'job.requested',
+        outcome: 'accepted',
+        action: action.name,
+        target: target.name,
+        params: asJson(request.params),
+        statusCode: 202,
+        detail: dryRun ? 'dry run' : `scope ${prepared.scope}`,
       });
     } catch (err) {
       await lock?.release();
@@ -206,11 +234,10 @@ export class JobRunner {
     if (!record) {
       // Another request with the same key won the race.
       await lock?.release();
-      const existing = request.idempotencyKey === undefined ? undefined : await this.store.byIdempotencyKey(request.idempotencyKey);
+      const existing = await earlier();
       if (!existing) throw new Error('job insert conflicted but no job holds the idempotency key');
-      return { job: this.sameRequestOrThrow(existing, request, params, dryRun), created: false };
+      return existing;
     }
-    await audit('accepted', 202, dryRun ? 'dry run' : `scope ${prepared.scope}`, id);
     this.launch(action, target, record, prepared.plan, controller, lock, caller);
     return { job: record, created: true };
   }
@@ -247,16 +274,30 @@ export class JobRunner {
     const job: RunningJob = {
       record,
       controller,
+      lock,
       abortedBecause: undefined,
       progress: { phase: 'starting' },
       progressDirty: false,
+      savedPhase: 'starting',
       done: Promise.resolve(record),
     };
     this.running.set(record.id, job);
-    job.done = this.execute(action, target, job, plan, lock, caller).finally(() => this.running.delete(record.id));
+    job.done = this.execute(action, target, job, plan, caller).finally(() => this.running.delete(record.id));
   }
 
-  private async execute(action: AnyAction, target: PostgresTarget | RedisTarget, job: RunningJob, plan: unknown, lock: HeldLock | undefined, caller: Caller): Promise<JobRecord> {
+  /** Stores progress; a new phase at once (a backup's file name must be on record before the process can die), the rest on the next tick. */
+  private reportProgress(job: RunningJob, progress: JobProgress): void {
+    job.progress = progress;
+    job.progressDirty = true;
+    if (progress.phase === job.savedPhase) return;
+    job.savedPhase = progress.phase;
+    job.progressDirty = false;
+    this.store.saveProgress(job.record.id, asJson(progress)).catch(() => {
+      job.progressDirty = true;
+    });
+  }
+
+  private async execute(action: AnyAction, target: PostgresTarget | RedisTarget, job: RunningJob, plan: unknown, caller: Caller): Promise<JobRecord> {
     const { record, controller } = job;
     const log = this.options.log.child({ job: record.id, action: record.action, target: record.target });
     const started = performance.now();
@@ -265,10 +306,12 @@ export class JobRunner {
     let result: Json = null;
     let error: JobError | null = null;
     try {
-      if (!record.dryRun && this.options.silencer) silenceId = await this.options.silencer.silence(record).catch((err: unknown) => {
-        log.warn('jobs.silence_failed', { error: err });
-        return undefined;
-      });
+      if (!record.dryRun && this.options.silencer) {
+        silenceId = await this.options.silencer.silence(record).catch((err: unknown) => {
+          log.warn('jobs.silence_failed', { error: err });
+          return undefined;
+        });
+      }
       log.info('job.started', { actor: record.actor, dryRun: record.dryRun });
       result = await action.run({
         target,
@@ -277,15 +320,11 @@ export class JobRunner {
         jobId: record.id,
         signal: controller.signal,
         log,
-        progress: (p) => {
-          job.progress = p;
-          job.progressDirty = true;
-        },
+        progress: (p) => this.reportProgress(job, p),
       });
-      controller.signal.throwIfAborted();
+      // The work is done: a cancellation that arrives now changes nothing, so the job succeeded.
       if (!record.dryRun && action.refreshes.length > 0 && this.options.scheduled) {
-        job.progress = { phase: 'refreshing metrics', detail: { collectors: [...action.refreshes] } };
-        job.progressDirty = true;
+        this.reportProgress(job, { phase: 'refreshing metrics', detail: { collectors: [...action.refreshes] } });
         const scheduled = this.options.scheduled;
         await Promise.all(action.refreshes.map((c) => scheduled.refresh(c, target.name)));
       }
@@ -308,28 +347,42 @@ export class JobRunner {
     }
     const seconds = (performance.now() - started) / 1000;
     if (silenceId !== undefined) await this.options.silencer?.expire(silenceId).catch((err: unknown) => log.warn('jobs.silence_expire_failed', { error: err }));
+    const outcome = { status, progress: asJson(job.progress), result, error };
+    const audit: Parameters<JobRunner['audit']>[1] = {
+      event: 'job.finished',
+      outcome: status,
+      action: record.action,
+      target: record.target,
+      params: record.params,
+      jobId: record.id,
+      detail: error ? error.message : `${seconds.toFixed(1)} s`,
+    };
     let finished: JobRecord | undefined;
     try {
-      finished = await this.store.finish(record.id, status, asJson(job.progress), result, error);
-      await this.audit(caller, {
-        event: 'job.finished',
-        outcome: status,
-        action: record.action,
-        target: record.target,
-        params: record.params,
-        jobId: record.id,
-        detail: error ? error.message : `${seconds.toFixed(1)} s`,
-      });
+      finished = await this.record(record.id, outcome, caller, audit);
     } catch (err) {
-      log.error('jobs.record_failed', { error: err, status });
+      // Kept and retried every tick: a job must not stay `running` for ever because the state database blinked.
+      log.error('jobs.record_failed', { error: err, status, retrying: true });
+      this.unrecorded.set(record.id, () => this.record(record.id, outcome, caller, audit));
     } finally {
-      await lock?.release();
+      await job.lock?.release();
     }
     this.metrics.recordFinished(record.action, status, seconds);
     if (status === 'succeeded' && !record.dryRun) this.metrics.recordSuccess(record.action, record.target, new Date());
     const level = status === 'succeeded' ? 'info' : 'warn';
     log[level]('job.finished', { status, durationSeconds: Math.round(seconds * 10) / 10, ...(error ? { error: error.message } : {}) });
     return finished ?? { ...record, status, result, error };
+  }
+
+  private async record(
+    id: string,
+    outcome: { status: JobStatus; progress: Json; result: Json; error: JobError | null },
+    caller: Caller,
+    audit: Parameters<JobRunner['audit']>[1],
+  ): Promise<JobRecord | undefined> {
+    const finished = await this.store.finish(id, outcome.status, outcome.progress, outcome.result, outcome.error);
+    await this.audit(caller, audit);
+    return finished;
   }
 
   /** Cancels a job: at once if it runs here, through the state database if it runs on another replica. */
@@ -363,14 +416,24 @@ export class JobRunner {
     return local ? local.done : this.store.get(id);
   }
 
+  /**
+   * Every second: this replica's presence, its jobs' heartbeat and progress,
+   * their scope locks, cancellations asked through other replicas, outcomes
+   * not yet recorded; every few seconds the sweep for dead replicas' jobs.
+   */
   private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
     try {
+      await this.presence.hold();
       const ids = [...this.running.keys()];
+      await this.store.heartbeat(ids);
       for (const job of this.running.values()) {
         if (!job.progressDirty) continue;
         job.progressDirty = false;
         await this.store.saveProgress(job.record.id, asJson(job.progress));
       }
+      await this.checkScopeLocks();
       for (const id of await this.store.cancelRequested(ids)) {
         const job = this.running.get(id);
         if (job && !job.controller.signal.aborted) {
@@ -380,19 +443,55 @@ export class JobRunner {
           job.controller.abort(new Error('cancelled'));
         }
       }
-      if (Date.now() - this.lastHousekeeping >= SWEEP_INTERVAL_MS) await this.housekeeping();
+      for (const [id, retry] of this.unrecorded) {
+        await retry();
+        this.unrecorded.delete(id);
+      }
+      if (Date.now() - this.lastSweep >= SWEEP_INTERVAL_MS) await this.housekeeping();
+      if (this.stateTrouble) this.options.log.info('jobs.state_reachable');
+      this.stateTrouble = false;
     } catch (err) {
-      this.options.log.warn('jobs.state_unreachable', { error: err });
+      // Logged when it starts, not every second.
+      if (!this.stateTrouble) this.options.log.warn('jobs.state_unreachable', { error: err });
+      this.stateTrouble = true;
+    } finally {
+      this.ticking = false;
     }
   }
 
-  private lastHousekeeping = 0;
+  /**
+   * A scope lock lives on a connection of its own; if that connection
+   * dropped, the server released the lock and another job could start in
+   * the scope. Take it again; if someone else got it first, say so loudly.
+   */
+  private async checkScopeLocks(): Promise<void> {
+    for (const job of this.running.values()) {
+      const lock = job.lock;
+      if (!lock || (await lock.alive())) continue;
+      await lock.release();
+      const again = await tryAdvisoryLock(this.options.db, LOCK_SPACE.jobScope, `${job.record.target}/${job.record.scope}`);
+      if (again) {
+        job.lock = again;
+        this.options.log.warn('jobs.scope_lock_retaken', { job: job.record.id, scope: job.record.scope });
+      } else {
+        job.lock = undefined;
+        this.options.log.error('jobs.scope_lock_lost', {
+          job: job.record.id,
+          scope: job.record.scope,
+          message: 'the connection holding the job\'s scope lock dropped and another job now holds the scope; both run',
+        });
+      }
+    }
+  }
 
   private async housekeeping(): Promise<void> {
-    this.lastHousekeeping = Date.now();
+    this.lastSweep = Date.now();
     for (const job of await this.presence.sweep()) {
       const cleanedUp = await this.cleanUpInterrupted(job);
       this.options.log.warn('job.interrupted', { job: job.id, action: job.action, target: job.target, cleanedUp });
+      const ran = job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : 0;
+      this.metrics.recordFinished(job.action, 'interrupted', ran);
+      // One failed audit must not leave the other interrupted jobs unaudited.
       await this.audit(
         { actor: 'upkeep', tokenName: undefined, role: 'admin', origin: `instance:${this.instanceId}` },
         {
@@ -404,10 +503,12 @@ export class JobRunner {
           jobId: job.id,
           detail: `${job.error?.message ?? 'interrupted'}${cleanedUp === undefined ? '' : `; cleaned up: ${JSON.stringify(cleanedUp)}`}`,
         },
-      );
-      this.metrics.recordFinished(job.action, 'interrupted', 0);
+      ).catch((err: unknown) => this.options.log.error('audit.write_failed', { job: job.id, error: err }));
     }
-    this.metrics.loadSuccesses(await this.store.lastSuccesses());
+    if (Date.now() - this.lastSuccessLoad >= SUCCESS_RELOAD_MS) {
+      this.lastSuccessLoad = Date.now();
+      this.metrics.loadSuccesses(await this.store.lastSuccesses());
+    }
   }
 
   /** What the dead job left behind, removed by its action; undefined when the action has nothing to clean or the target is not ours. */
@@ -417,7 +518,7 @@ export class JobRunner {
     const target = [...this.options.targets.ofKind('postgres'), ...this.options.targets.ofKind('redis')].find((t) => t.name === job.target && t.kind === action.targetKind);
     if (!target) return undefined;
     try {
-      return await action.cleanUpInterrupted({ target, progress: job.progress, log: this.options.log });
+      return await action.cleanUpInterrupted({ target, jobId: job.id, progress: job.progress, log: this.options.log });
     } catch (err) {
       this.options.log.warn('job.cleanup_failed', { job: job.id, error: err });
       return { error: errorMessage(err) };
@@ -428,10 +529,14 @@ export class JobRunner {
     await this.store.audit({ actor: caller.actor, tokenName: caller.tokenName, origin: caller.origin, ...entry });
   }
 
-  /** Aborts running jobs (recorded as interrupted), waits for them briefly, releases this replica's presence. */
+  /**
+   * Aborts running jobs (recorded as interrupted) and waits for them
+   * briefly. The heartbeat keeps beating meanwhile, so no other replica
+   * declares them dead while they wind down; then this replica's presence
+   * is released.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
     for (const job of this.running.values()) {
       job.abortedBecause ??= 'shutdown';
       job.controller.abort(new Error('the exporter is stopping'));
@@ -440,6 +545,7 @@ export class JobRunner {
     await withTimeout(Promise.allSettled(pending), STOP_WAIT_MS).catch(() =>
       this.options.log.warn('jobs.stop_slow', { message: `jobs still stopping after ${STOP_WAIT_MS} ms; the next start marks them interrupted` }),
     );
+    if (this.timer) clearInterval(this.timer);
     await this.presence.release();
   }
 }

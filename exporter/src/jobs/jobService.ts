@@ -16,7 +16,12 @@ import type { JobSilencer } from './silences.js';
 
 const RETRY_MS = 10_000;
 
-export type JobServiceStatus = { state: 'not_configured' } | { state: 'starting' } | { state: 'ready' } | { state: 'unavailable'; error: string };
+export type JobServiceStatus =
+  | { state: 'not_configured' }
+  | { state: 'starting' }
+  | { state: 'ready' }
+  | { state: 'unavailable'; error: string }
+  | { state: 'stopping' };
 
 export interface JobServiceOptions {
   stateDsn: string | undefined;
@@ -64,10 +69,11 @@ export class JobService {
   private async attempt(): Promise<void> {
     const db = this.db;
     if (!db || this.stopped) return;
+    let runner: JobRunner | undefined;
     try {
       const applied = await db.migrate();
       if (applied.length > 0) this.options.log.info('state.migrated', { versions: applied });
-      const runner = new JobRunner({ ...this.options, db });
+      runner = new JobRunner({ ...this.options, db });
       await runner.start();
       if (this.stopped) {
         await runner.stop();
@@ -78,6 +84,8 @@ export class JobService {
       this.current = { state: 'ready' };
       for (const resolve of this.readyWaiters.splice(0)) resolve(runner);
     } catch (err) {
+      // A runner that half started holds a presence connection: let it go before the retry makes another.
+      await runner?.stop().catch(() => undefined);
       const error = errorMessage(err);
       if (this.current.state !== 'unavailable' || this.current.error !== error) this.options.log.error('state.unavailable', { error: err, retryInSeconds: RETRY_MS / 1000 });
       this.current = { state: 'unavailable', error };
@@ -94,7 +102,11 @@ export class JobService {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
     for (const resolve of this.readyWaiters.splice(0)) resolve(undefined);
-    await this.runnerReady?.stop();
+    // From here the API answers 503, not errors from a pool being closed.
+    const runner = this.runnerReady;
+    this.runnerReady = undefined;
+    if (this.current.state !== 'not_configured') this.current = { state: 'stopping' };
+    await runner?.stop();
     await this.db?.close();
   }
 }

@@ -17,6 +17,8 @@ export interface NewJob {
   tokenName: string | undefined;
   origin: string;
   idempotencyKey: string | undefined;
+  /** Whose key it is: the token's name, `cli` or `schedule:<name>`. */
+  idempotencyNamespace: string;
   instanceId: string;
 }
 
@@ -78,32 +80,77 @@ export interface AuditFilter {
 
 const UNFINISHED = `status IN ('queued', 'running')`;
 
+/**
+ * JSON text for a jsonb column. jsonb cannot hold the character U+0000, and a
+ * request carrying one (a hostile table name) must still be audited: it is
+ * stored as the six characters `\u0000` instead.
+ */
+export function jsonb(value: unknown): string {
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\\\u0000');
+}
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
+async function insertAudit(db: Queryable, entry: AuditEntry): Promise<void> {
+  await db.query(
+    `INSERT INTO upkeep.audit (actor, token_name, origin, event, outcome, action, target, params, job_id, status_code, detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      entry.actor,
+      entry.tokenName ?? null,
+      entry.origin,
+      entry.event,
+      entry.outcome,
+      entry.action ?? null,
+      entry.target ?? null,
+      entry.params === undefined ? null : jsonb(entry.params),
+      entry.jobId ?? null,
+      entry.statusCode ?? null,
+      entry.detail ?? null,
+    ],
+  );
+}
+
 export class JobStore {
   constructor(private readonly db: StateDatabase) {}
 
-  /** Inserts a running job; returns undefined when the idempotency key is already taken (the caller fetches that job). */
-  async insertRunning(job: NewJob): Promise<JobRecord | undefined> {
-    const { rows } = await this.db.query<JobRow>(
-      `INSERT INTO upkeep.jobs (id, action, target, scope, params, dry_run, status, actor, token_name, origin, idempotency_key, instance_id, started_at, progress)
-       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $10, $11, now(), $12)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING *`,
-      [
-        job.id,
-        job.action,
-        job.target,
-        job.scope,
-        JSON.stringify(job.params),
-        job.dryRun,
-        job.actor,
-        job.tokenName ?? null,
-        job.origin,
-        job.idempotencyKey ?? null,
-        job.instanceId,
-        JSON.stringify({ phase: 'starting' }),
-      ],
-    );
-    return rows[0] ? jobFromRow(rows[0]) : undefined;
+  /**
+   * Inserts a running job and its `accepted` audit entry in one transaction:
+   * a job is never recorded without its audit trail, nor audited without
+   * existing. Undefined when the idempotency key is already taken (the caller
+   * fetches that job).
+   */
+  async insertRunning(job: NewJob, accepted: AuditEntry): Promise<JobRecord | undefined> {
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<JobRow>(
+        `INSERT INTO upkeep.jobs (id, action, target, scope, params, dry_run, status, actor, token_name, origin,
+                                  idempotency_namespace, idempotency_key, instance_id, started_at, heartbeat_at, progress)
+         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, $10, $11, $12, now(), now(), $13)
+         ON CONFLICT (idempotency_namespace, idempotency_key) DO NOTHING
+         RETURNING *`,
+        [
+          job.id,
+          job.action,
+          job.target,
+          job.scope,
+          jsonb(job.params),
+          job.dryRun,
+          job.actor,
+          job.tokenName ?? null,
+          job.origin,
+          job.idempotencyKey === undefined ? null : job.idempotencyNamespace,
+          job.idempotencyKey ?? null,
+          job.instanceId,
+          jsonb({ phase: 'starting' }),
+        ],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      await insertAudit(client, { ...accepted, jobId: job.id });
+      return jobFromRow(row);
+    });
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -111,8 +158,8 @@ export class JobStore {
     return rows[0] ? jobFromRow(rows[0]) : undefined;
   }
 
-  async byIdempotencyKey(key: string): Promise<JobRecord | undefined> {
-    const { rows } = await this.db.query<JobRow>('SELECT * FROM upkeep.jobs WHERE idempotency_key = $1', [key]);
+  async byIdempotencyKey(namespace: string, key: string): Promise<JobRecord | undefined> {
+    const { rows } = await this.db.query<JobRow>('SELECT * FROM upkeep.jobs WHERE idempotency_namespace = $1 AND idempotency_key = $2', [namespace, key]);
     return rows[0] ? jobFromRow(rows[0]) : undefined;
   }
 
@@ -143,7 +190,13 @@ export class JobStore {
   }
 
   async saveProgress(id: string, progress: Json): Promise<void> {
-    await this.db.query(`UPDATE upkeep.jobs SET progress = $2 WHERE id = $1 AND ${UNFINISHED}`, [id, JSON.stringify(progress)]);
+    await this.db.query(`UPDATE upkeep.jobs SET progress = $2 WHERE id = $1 AND ${UNFINISHED}`, [id, jsonb(progress)]);
+  }
+
+  /** The running jobs' heartbeat: proof, for the interrupted sweep, that their replica is alive. */
+  async heartbeat(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE upkeep.jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND ${UNFINISHED}`, [ids]);
   }
 
   /** Ids among `ids` whose cancellation another replica (or this one) recorded. */
@@ -169,25 +222,28 @@ export class JobStore {
   async finish(id: string, status: JobStatus, progress: Json, result: Json, error: JobError | null): Promise<JobRecord | undefined> {
     const { rows } = await this.db.query<JobRow>(
       `UPDATE upkeep.jobs SET status = $2, finished_at = now(), progress = $3, result = $4, error = $5 WHERE id = $1 RETURNING *`,
-      [id, status, JSON.stringify(progress), JSON.stringify(result), error === null ? null : JSON.stringify(error)],
+      [id, status, jsonb(progress), jsonb(result), error === null ? null : jsonb(error)],
     );
     return rows[0] ? jobFromRow(rows[0]) : undefined;
   }
 
-  /** Other instances that have unfinished jobs: candidates for the interrupted sweep. */
-  async instancesWithUnfinishedJobs(except: string): Promise<string[]> {
+  /** Other instances with unfinished jobs whose heartbeat stopped `staleSeconds` ago: candidates for the interrupted sweep. */
+  async instancesWithStaleJobs(except: string, staleSeconds: number): Promise<string[]> {
     const { rows } = await this.db.query<{ instance_id: string }>(
-      `SELECT DISTINCT instance_id FROM upkeep.jobs WHERE ${UNFINISHED} AND instance_id <> $1`,
-      [except],
+      `SELECT DISTINCT instance_id FROM upkeep.jobs
+        WHERE ${UNFINISHED} AND instance_id <> $1 AND coalesce(heartbeat_at, created_at) < now() - make_interval(secs => $2)`,
+      [except, staleSeconds],
     );
     return rows.map((r) => r.instance_id);
   }
 
-  async markInterrupted(instanceId: string, message: string): Promise<JobRecord[]> {
+  /** Marks the instance's unfinished jobs whose heartbeat stopped as interrupted; returns them. */
+  async markInterrupted(instanceId: string, staleSeconds: number, message: string): Promise<JobRecord[]> {
     const { rows } = await this.db.query<JobRow>(
-      `UPDATE upkeep.jobs SET status = 'interrupted', finished_at = now(), error = $2
-        WHERE instance_id = $1 AND ${UNFINISHED} RETURNING *`,
-      [instanceId, JSON.stringify({ code: 'interrupted', message } satisfies JobError)],
+      `UPDATE upkeep.jobs SET status = 'interrupted', finished_at = now(), error = $3
+        WHERE instance_id = $1 AND ${UNFINISHED} AND coalesce(heartbeat_at, created_at) < now() - make_interval(secs => $2)
+        RETURNING *`,
+      [instanceId, staleSeconds, jsonb({ code: 'interrupted', message } satisfies JobError)],
     );
     return rows.map(jobFromRow);
   }
@@ -202,23 +258,7 @@ export class JobStore {
   }
 
   async audit(entry: AuditEntry): Promise<void> {
-    await this.db.query(
-      `INSERT INTO upkeep.audit (actor, token_name, origin, event, outcome, action, target, params, job_id, status_code, detail)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        entry.actor,
-        entry.tokenName ?? null,
-        entry.origin,
-        entry.event,
-        entry.outcome,
-        entry.action ?? null,
-        entry.target ?? null,
-        entry.params === undefined ? null : JSON.stringify(entry.params),
-        entry.jobId ?? null,
-        entry.statusCode ?? null,
-        entry.detail ?? null,
-      ],
-    );
+    await insertAudit(this.db, entry);
   }
 
   async listAudit(filter: AuditFilter): Promise<Page<AuditRecord>> {

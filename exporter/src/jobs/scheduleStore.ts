@@ -4,7 +4,7 @@
  * tick of a schedule; the row is what makes exactly one of them act on it.
  */
 import type { StateDatabase } from '../state/stateDatabase.js';
-import { LOCK_SPACE } from './advisoryLocks.js';
+import { advisoryKey, LOCK_SPACE } from './advisoryLocks.js';
 
 /**
  * What became of a tick: `claimed` until the job is submitted, then
@@ -44,12 +44,12 @@ export class ScheduleStore {
    */
   async claim(schedule: string, fireTime: Date, instanceId: string, outcome: 'claimed' | 'skipped_window', detail?: string): Promise<boolean> {
     const { rows } = await this.db.query<{ schedule: string }>(
-      `WITH serialised AS (SELECT pg_advisory_xact_lock($1, hashtext($2)))
+      `WITH serialised AS (SELECT pg_advisory_xact_lock($1::bigint))
        INSERT INTO upkeep.schedule_runs (schedule, fire_time, instance_id, outcome, detail)
        SELECT $2, $3, $4, $5, $6 FROM serialised
        ON CONFLICT (schedule, fire_time) DO NOTHING
        RETURNING schedule`,
-      [LOCK_SPACE.schedule, schedule, fireTime, instanceId, outcome, detail ?? null],
+      [advisoryKey(LOCK_SPACE.schedule, schedule), schedule, fireTime, instanceId, outcome, detail ?? null],
     );
     return rows.length === 1;
   }

@@ -35,6 +35,7 @@ type ScheduleConfig = Config['schedules'][number];
 /** Ticks under way (claim and submit, not the job) get this long to finish on stop. */
 const STOP_WAIT_MS = 5000;
 /** The metrics follow other replicas' runs at least this often. */
+const MISSED_TICK_TOLERANCE_MS = 60_000;
 const METRICS_REFRESH_MS = 30_000;
 
 export interface ActionSchedulesOptions {
@@ -88,6 +89,11 @@ export class ActionSchedules {
         name: `schedule:${schedule.name}`,
         ...(schedule.timezone !== undefined ? { timezone: schedule.timezone } : {}),
         logger: cronLogger(this.log),
+        // node-cron skips a tick that fires more than 1 s late (a busy event
+        // loop, a GC pause). A nightly backup must not vanish for that: run it
+        // up to a minute late (never past the next tick); the claim in the state
+        // database still keeps it to one run.
+        missedExecutionTolerance: MISSED_TICK_TOLERANCE_MS,
       });
       this.tasks.push(task);
     }

@@ -33,17 +33,24 @@ export const MIGRATIONS: readonly Migration[] = [
         actor text NOT NULL,
         token_name text,
         origin text NOT NULL,
-        idempotency_key text UNIQUE,
+        -- Keys are per caller (a token, the CLI, a schedule): one caller cannot
+        -- take over another's key.
+        idempotency_namespace text,
+        idempotency_key text,
         instance_id uuid NOT NULL,
+        -- Refreshed every second by the replica running the job: a replica is
+        -- judged dead only when its presence lock is free AND its jobs' hearts stopped.
+        heartbeat_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         started_at timestamptz,
         finished_at timestamptz,
         cancel_requested_at timestamptz,
         cancel_requested_by text,
         result jsonb,
-        error jsonb
+        error jsonb,
+        UNIQUE (idempotency_namespace, idempotency_key)
       );
-            CREATE INDEX jobs_unfinished ON upkeep.jobs (instance_id) WHERE status IN ('queued', 'running');
+      CREATE INDEX jobs_unfinished ON upkeep.jobs (instance_id) WHERE status IN ('queued', 'running');
 
       CREATE TABLE upkeep.audit (
         id bigserial PRIMARY KEY,
@@ -78,7 +85,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Arbitrary constant: the first key of every advisory lock Upkeep takes on the state database. */
+/** Arbitrary constant: the advisory lock that serialises migrations (other locks use 64-bit hashes, advisoryLocks.ts). */
 export const MIGRATION_LOCK_KEY = 0x55504b31;
 
 /** Applies the migrations not yet applied; returns the versions it applied. */

@@ -52,6 +52,22 @@ export class StateDatabase {
     return this.pool.query<R>(text, values);
   }
 
+  /** Runs `work` in one transaction on one pooled connection: all of it happens, or none. */
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   /** A connection of its own, for session-level advisory locks; `end()` it when done (that releases the locks). */
   async dedicatedClient(): Promise<pg.Client> {
     const client = new pg.Client(this.settings);
