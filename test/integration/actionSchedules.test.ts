@@ -21,6 +21,7 @@ import { ActionSchedules, truncateToResolution } from '../../exporter/src/schedu
 import { TargetSet } from '../../exporter/src/targets/index.js';
 import { captureLog, eventually, harness, queryOnce, type CapturedLog } from '../harness/index.js';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.js';
+import { blockUntilReleased } from '../harness/testActions.js';
 
 const EVERY_SECOND = '* * * * * *';
 
@@ -46,27 +47,9 @@ const recordRun = defineAction({
 });
 
 /** Runs until the test releases it (or the job is aborted): holds its scope meanwhile. */
-let releaseBlocked: () => void = () => undefined;
-const blockUntilReleased = defineAction({
-  name: 'block-until-released',
-  title: 'Block until released',
-  description: 'Test action: runs until the test lets it finish.',
-  targetKind: 'postgres',
-  params: z.strictObject({}),
-  requiredRole: () => 'operator',
-  baseRole: 'operator',
-  destructive: false,
-  supportsDryRun: false,
-  refreshes: [],
-  prepare: () => Promise.resolve({ scope: 'blocking', plan: null }),
-  run: ({ signal }) =>
-    new Promise((resolve, reject) => {
-      releaseBlocked = () => resolve({ released: true });
-      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-    }),
-});
+const blocking = blockUntilReleased();
 
-const testActions: readonly AnyAction[] = [recordRun, blockUntilReleased];
+const testActions: readonly AnyAction[] = [recordRun, blocking.action];
 
 interface Replica {
   jobs: JobService;
@@ -258,7 +241,7 @@ describe('scheduled actions', () => {
 
     await replica.schedules.refreshMetrics();
     expect(metricsOf(replica.schedules).get('upkeep_schedule_last_success_timestamp_seconds{overlapping}')).toBe(0);
-    releaseBlocked();
+    blocking.release();
     const jobId = running[0]?.job_id ?? '';
     await eventually(async () => (await ticks('overlapping')).some((t) => t.job_id === jobId && t.outcome === 'succeeded'), 'the released job recorded as succeeded');
     await replica.schedules.refreshMetrics();

@@ -7,9 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineAction } from '../../exporter/src/actions/types.js';
 import { AlertmanagerSilencer } from '../../exporter/src/alerting/alertmanagerSilences.js';
 import { catalogOf, collectors } from '../../exporter/src/collectors/index.js';
 import { validateConfig } from '../../exporter/src/config/load.js';
@@ -20,6 +18,7 @@ import type { JobSilencer } from '../../exporter/src/jobs/silences.js';
 import { TargetSet } from '../../exporter/src/targets/index.js';
 import { captureLog, eventually, harness, temporaryDirectory, type CapturedLog } from '../harness/index.js';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.js';
+import { blockUntilReleased } from '../harness/testActions.js';
 
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
 
@@ -118,25 +117,7 @@ function jobRecord(fields: Partial<JobRecord>): JobRecord {
   };
 }
 
-let releaseBlocked: () => void = () => undefined;
-const blockUntilReleased = defineAction({
-  name: 'block-until-released',
-  title: 'Block until released',
-  description: 'Test action: runs until the test lets it finish.',
-  targetKind: 'postgres',
-  params: z.strictObject({}),
-  requiredRole: () => 'operator',
-  baseRole: 'operator',
-  destructive: false,
-  supportsDryRun: false,
-  refreshes: [],
-  prepare: () => Promise.resolve({ scope: 'blocking', plan: null }),
-  run: ({ signal }) =>
-    new Promise((resolve, reject) => {
-      releaseBlocked = () => resolve({ released: true });
-      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-    }),
-});
+const blocking = blockUntilReleased();
 
 const operator: Caller = { actor: 'bob', tokenName: 'ops', role: 'operator', origin: 'api' };
 
@@ -192,7 +173,7 @@ describe('Alertmanager maintenance silences', () => {
       if (!result.ok) throw new Error(`test config invalid: ${JSON.stringify(result.problems)}`);
       const captured = captureLog();
       const targets = TargetSet.fromConfig(result.config, captured.log);
-      const jobs = new JobService({ stateDsn: state.dsn, actions: [blockUntilReleased], targets, scheduled: undefined, silencer, log: captured.log });
+      const jobs = new JobService({ stateDsn: state.dsn, actions: [blocking.action], targets, scheduled: undefined, silencer, log: captured.log });
       await jobs.start();
       return {
         jobs,
@@ -219,7 +200,7 @@ describe('Alertmanager maintenance silences', () => {
         expect(silence?.matchers).toEqual([{ name: 'target', value: 'main', isRegex: false, isEqual: true }]);
         expect(silence?.createdBy).toBe('bob');
 
-        releaseBlocked();
+        blocking.release();
         const finished = await runner.waitFor(job.id);
         expect(finished?.status).toBe('succeeded');
         expect((await alertmanager.silence(silence?.id ?? ''))?.status.state).toBe('expired');
@@ -235,7 +216,7 @@ describe('Alertmanager maintenance silences', () => {
         if (!runner) throw new Error('job service not ready');
         const { job } = await runner.submit({ action: 'block-until-released', target: 'main', params: {} }, operator);
         await eventually(() => Promise.resolve(captured.events('job.started').length === 1), 'the job to start');
-        releaseBlocked();
+        blocking.release();
         expect((await runner.waitFor(job.id))?.status).toBe('succeeded');
         const warnings = captured.events('jobs.silence_failed');
         expect(warnings).toHaveLength(1);
