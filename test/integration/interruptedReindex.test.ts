@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reindex } from '../../exporter/src/actions/reindex.js';
 import { silentLogger } from '../../exporter/src/log.js';
 import { PostgresTarget } from '../../exporter/src/targets/postgres.js';
+import { runActionDirectly } from '../harness/actions.js';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.js';
 import { eventually, postgresTargetConfig, queryOnce } from '../harness/index.js';
 
@@ -68,6 +69,14 @@ describe('reindex after its exporter died', () => {
     });
     expect(cleaned).toEqual({ dropped: ['public.orders_pkey_ccnew'], failed: [] });
     expect(await indexes()).toEqual(['orders_note_idx_ccold', 'orders_pkey']);
+  });
+
+  it('is given what it needs by the run itself: the REINDEX phase saves its database, scope, earlier invalid indexes and backend', async () => {
+    const run = await runActionDirectly(reindex, target, { table: 'public.orders' });
+    const reported = run.progress.find((p) => p.phase === 'reindexing' && p.detail?.recovery !== undefined);
+    const [table] = await queryOnce<{ oid: number }>(db.dsn, "SELECT 'orders'::regclass::oid::int AS oid");
+    const [older] = await queryOnce<{ oid: number }>(db.dsn, "SELECT oid::int AS oid FROM pg_class WHERE relname = 'orders_note_idx_ccold'");
+    expect(reported?.detail?.recovery).toEqual({ database: db.name, scope: { table: table!.oid }, before: [older!.oid], pid: expect.any(Number) as number });
   });
 
   it('does nothing for a job that had not reached its REINDEX', async () => {

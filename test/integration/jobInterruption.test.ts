@@ -77,7 +77,7 @@ async function startServe(): Promise<{ command: RunningCommand; url: string }> {
 }
 
 describe('an exporter killed mid-backup', () => {
-  it('marks the job interrupted on restart, keeps the audit trail, and leaves no partial backup', async () => {
+  it('marks the job interrupted once the restarted exporter sees it is gone, keeps the audit trail, and leaves no partial backup', async () => {
     const first = await startServe();
     const submitted = await api<{ job: JobBody }>(first.url, 'POST', '/api/v1/jobs', { token: TOKEN, body: { action: 'backup', target: 'main' } });
     expect(submitted.status).toBe(202);

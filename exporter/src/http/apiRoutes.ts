@@ -193,7 +193,9 @@ export function apiRouter(deps: ApiDependencies): Router {
       const job = id.success ? await jobs.store.get(id.data) : undefined;
       if (!job) {
         const message = `no job with id ${JSON.stringify(req.params.id)}`;
-        await jobs.audit(caller, { event: 'job.cancel_requested', outcome: 'rejected', statusCode: 404, detail: message.slice(0, 300) });
+        await jobs
+          .audit(caller, { event: 'job.cancel_requested', outcome: 'rejected', statusCode: 404, detail: message.slice(0, 300) })
+          .catch(() => undefined);
         throw new ApiError(404, 'unknown_job', message);
       }
       const action = jobs.action(job.action);

@@ -25,6 +25,7 @@ export const STALE_SECONDS = 10;
 
 export class InstancePresence {
   private client: pg.Client | undefined;
+  private released = false;
 
   constructor(
     readonly instanceId: string,
@@ -35,6 +36,7 @@ export class InstancePresence {
 
   /** Takes (or, after a lost connection, retakes) this instance's presence lock; cheap when held. */
   async hold(): Promise<void> {
+    if (this.released) throw new Error('this replica has released its presence (stopping)');
     if (this.client) {
       try {
         await this.client.query('SELECT 1');
@@ -77,6 +79,7 @@ export class InstancePresence {
   }
 
   async release(): Promise<void> {
+    this.released = true;
     await this.client?.end().catch(() => undefined);
     this.client = undefined;
   }

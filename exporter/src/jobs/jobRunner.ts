@@ -26,7 +26,7 @@ import type { PostgresTarget } from '../targets/postgres.js';
 import type { RedisTarget } from '../targets/redis.js';
 import { TimeoutError, withTimeout } from '../timeout.js';
 import { LOCK_SPACE, tryAdvisoryLock, type HeldLock } from './advisoryLocks.js';
-import { InstancePresence } from './instancePresence.js';
+import { InstancePresence, STALE_SECONDS } from './instancePresence.js';
 import { JobMetrics } from './jobMetrics.js';
 import type { Caller, JobError, JobRecord, JobStatus } from './jobRecord.js';
 import { JobStore } from './jobStore.js';
@@ -52,6 +52,10 @@ const PROGRESS_SAVE_INTERVAL_MS = 1000;
 /** How often dead replicas' jobs are looked for; a job is declared dead after STALE_SECONDS without a heartbeat. */
 const SWEEP_INTERVAL_MS = 5000;
 const SUCCESS_RELOAD_MS = 30_000;
+/** How long a request that lost the scope to a twin with the same idempotency key waits for the twin's job to be recorded. */
+const IDEMPOTENT_RACE_WAIT_MS = 2000;
+/** An hour of one-second ticks. */
+const MAX_RECORD_ATTEMPTS = 3600;
 /** On shutdown, how long running jobs get to stop after being aborted. */
 const STOP_WAIT_MS = 10_000;
 
@@ -62,6 +66,10 @@ interface RunningJob {
   lock: HeldLock | undefined;
   /** The phase last written to the state database. */
   savedPhase: string;
+  /** Progress writes, in order: an immediate save never lands after a later one. */
+  saving: Promise<void>;
+  /** Set once the outcome is known: the lock checks leave it alone. */
+  finished: boolean;
   /** Why it was aborted: decides `cancelled` vs `interrupted`. */
   abortedBecause: 'cancel' | 'shutdown' | undefined;
   progress: JobProgress;
@@ -87,12 +95,15 @@ export class JobRunner {
   private readonly actions: Map<string, AnyAction>;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
-  private ticking = false;
-  private stateTrouble = false;
+  /** The tick under way: ticks never overlap, and stop() waits for it. */
+  private ticking: Promise<void> | undefined;
+  private readonly troubledSteps = new Set<string>();
+  /** Since when this replica has reached the state database without a break; undefined while it cannot. */
+  private reachableSince: number | undefined;
   private lastSweep = 0;
   private lastSuccessLoad = 0;
   /** Outcomes the state database did not take yet, retried every tick. */
-  private readonly unrecorded = new Map<string, () => Promise<unknown>>();
+  private readonly unrecorded = new Map<string, { attempts: number; record: () => Promise<unknown> }>();
 
   constructor(private readonly options: JobRunnerOptions) {
     this.store = new JobStore(options.db);
@@ -103,6 +114,7 @@ export class JobRunner {
   /** Holds this replica's presence, marks dead replicas' jobs interrupted, starts the housekeeping loop. */
   async start(): Promise<void> {
     await this.presence.hold();
+    this.reachableSince = Date.now();
     await this.housekeeping();
     this.timer = setInterval(() => void this.tick(), PROGRESS_SAVE_INTERVAL_MS);
     this.timer.unref();
@@ -185,9 +197,17 @@ export class JobRunner {
     // A dry run changes nothing, so it neither takes nor waits for the scope.
     const lock = dryRun ? undefined : await tryAdvisoryLock(this.options.db, LOCK_SPACE.jobScope, `${target.name}/${prepared.scope}`);
     if (!dryRun && !lock) {
-      // The same request sent twice at once: the first holds the scope, the second gets its job.
-      const raced = await earlier();
-      if (raced) return raced;
+      // The same request sent twice at once: the first holds the scope and is
+      // about to record its job; the second waits a moment for it, and gets it.
+      if (request.idempotencyKey !== undefined) {
+        const deadline = Date.now() + IDEMPOTENT_RACE_WAIT_MS;
+        for (;;) {
+          const raced = await earlier();
+          if (raced) return raced;
+          if (Date.now() >= deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
       const holder = await this.store.runningInScope(target.name, prepared.scope);
       throw new ApiError(
         409,
@@ -279,6 +299,8 @@ export class JobRunner {
       progress: { phase: 'starting' },
       progressDirty: false,
       savedPhase: 'starting',
+      saving: Promise.resolve(),
+      finished: false,
       done: Promise.resolve(record),
     };
     this.running.set(record.id, job);
@@ -291,10 +313,24 @@ export class JobRunner {
     job.progressDirty = true;
     if (progress.phase === job.savedPhase) return;
     job.savedPhase = progress.phase;
-    job.progressDirty = false;
-    this.store.saveProgress(job.record.id, asJson(progress)).catch(() => {
-      job.progressDirty = true;
+    void this.saveProgress(job).catch(() => undefined);
+  }
+
+  /** Writes the job's latest progress after any write already under way; a failed write leaves it to be written again. */
+  private saveProgress(job: RunningJob): Promise<void> {
+    job.saving = job.saving.then(async () => {
+      if (!job.progressDirty) return;
+      job.progressDirty = false;
+      try {
+        await this.store.saveProgress(job.record.id, asJson(job.progress));
+      } catch (err) {
+        job.progressDirty = true;
+        throw err;
+      }
     });
+    const written = job.saving;
+    job.saving = written.catch(() => undefined);
+    return written;
   }
 
   private async execute(action: AnyAction, target: PostgresTarget | RedisTarget, job: RunningJob, plan: unknown, caller: Caller): Promise<JobRecord> {
@@ -357,18 +393,21 @@ export class JobRunner {
       jobId: record.id,
       detail: error ? error.message : `${seconds.toFixed(1)} s`,
     };
-    let finished: JobRecord | undefined;
-    try {
-      finished = await this.record(record.id, outcome, caller, audit);
-    } catch (err) {
-      // Kept and retried every tick: a job must not stay `running` for ever because the state database blinked.
-      log.error('jobs.record_failed', { error: err, status, retrying: true });
-      this.unrecorded.set(record.id, () => this.record(record.id, outcome, caller, audit));
-    } finally {
-      await job.lock?.release();
-    }
+    // Metrics and the scope first: whoever sees the job finished may scrape, or start the next job in the scope, at once.
+    job.finished = true;
     this.metrics.recordFinished(record.action, status, seconds);
     if (status === 'succeeded' && !record.dryRun) this.metrics.recordSuccess(record.action, record.target, new Date());
+    await job.lock?.release();
+    await job.saving;
+    let finished: JobRecord | undefined;
+    try {
+      finished = await this.record(record.id, outcome, caller, audit, log);
+    } catch (err) {
+      // Kept in memory and retried every tick (not across a restart): a job
+      // must not stay `running` because the state database blinked.
+      log.error('jobs.record_failed', { error: err, status, retrying: true });
+      this.unrecorded.set(record.id, { attempts: 0, record: () => this.record(record.id, outcome, caller, audit, log) });
+    }
     const level = status === 'succeeded' ? 'info' : 'warn';
     log[level]('job.finished', { status, durationSeconds: Math.round(seconds * 10) / 10, ...(error ? { error: error.message } : {}) });
     return finished ?? { ...record, status, result, error };
@@ -379,8 +418,14 @@ export class JobRunner {
     outcome: { status: JobStatus; progress: Json; result: Json; error: JobError | null },
     caller: Caller,
     audit: Parameters<JobRunner['audit']>[1],
+    log: Logger,
   ): Promise<JobRecord | undefined> {
     const finished = await this.store.finish(id, outcome.status, outcome.progress, outcome.result, outcome.error);
+    if (!finished) {
+      // Another replica declared the job interrupted while it ran (this one lost the state database for a while).
+      log.error('jobs.outcome_not_recorded', { status: outcome.status, message: 'the job had already been marked finished by another replica; its outcome here is only in this log' });
+      return this.store.get(id);
+    }
     await this.audit(caller, audit);
     return finished;
   }
@@ -420,42 +465,85 @@ export class JobRunner {
    * Every second: this replica's presence, its jobs' heartbeat and progress,
    * their scope locks, cancellations asked through other replicas, outcomes
    * not yet recorded; every few seconds the sweep for dead replicas' jobs.
+   * The steps fail independently: one that keeps failing blocks no other.
    */
-  private async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
+  private tick(): Promise<void> {
+    this.ticking ??= this.tickSteps().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async tickSteps(): Promise<void> {
+    const reachable = await this.step('presence', () => this.presence.hold());
+    // Only a replica that has seen the state database for longer than a
+    // heartbeat's staleness may judge others dead: after an outage every
+    // heartbeat is old, the live replicas' included.
+    if (!reachable) this.reachableSince = undefined;
+    else this.reachableSince ??= Date.now();
+    if (!reachable) return;
+    await this.step('heartbeat', () => this.heartbeat());
+    await this.step('progress', async () => {
+      for (const job of this.running.values()) await this.saveProgress(job);
+    });
+    await this.step('scope locks', () => this.checkScopeLocks());
+    await this.step('cancellations', () => this.cancellationsFromElsewhere());
+    await this.step('outcomes', () => this.retryUnrecorded());
+    if (Date.now() - this.lastSweep >= SWEEP_INTERVAL_MS) await this.step('sweep', () => this.housekeeping());
+  }
+
+  /** Runs one step of the tick; a failure is logged when it starts and when it ends, not every second. */
+  private async step(name: string, work: () => Promise<void>): Promise<boolean> {
     try {
-      await this.presence.hold();
-      const ids = [...this.running.keys()];
-      await this.store.heartbeat(ids);
-      for (const job of this.running.values()) {
-        if (!job.progressDirty) continue;
-        job.progressDirty = false;
-        await this.store.saveProgress(job.record.id, asJson(job.progress));
+      await work();
+      if (this.troubledSteps.delete(name)) this.options.log.info('jobs.state_reachable', { step: name });
+      return true;
+    } catch (err) {
+      if (!this.troubledSteps.has(name)) this.options.log.warn('jobs.state_unreachable', { step: name, error: err });
+      this.troubledSteps.add(name);
+      return false;
+    }
+  }
+
+  /** Beats for the running jobs; one that another replica declared dead meanwhile is stopped here too. */
+  private async heartbeat(): Promise<void> {
+    const jobs = [...this.running.values()].filter((j) => !j.finished);
+    const alive = await this.store.heartbeat(jobs.map((j) => j.record.id));
+    for (const job of jobs) {
+      if (alive.has(job.record.id) || job.finished || job.controller.signal.aborted) continue;
+      this.options.log.error('jobs.declared_dead', { job: job.record.id, message: 'another replica marked this running job interrupted; stopping it' });
+      job.abortedBecause ??= 'shutdown';
+      job.controller.abort(new Error('another replica marked this job interrupted'));
+    }
+  }
+
+  private async cancellationsFromElsewhere(): Promise<void> {
+    for (const id of await this.store.cancelRequested([...this.running.keys()])) {
+      const job = this.running.get(id);
+      if (job && !job.controller.signal.aborted) {
+        const current = await this.store.get(id);
+        job.record = { ...job.record, cancelRequestedBy: current?.cancelRequestedBy ?? null };
+        job.abortedBecause ??= 'cancel';
+        job.controller.abort(new Error('cancelled'));
       }
-      await this.checkScopeLocks();
-      for (const id of await this.store.cancelRequested(ids)) {
-        const job = this.running.get(id);
-        if (job && !job.controller.signal.aborted) {
-          const current = await this.store.get(id);
-          job.record = { ...job.record, cancelRequestedBy: current?.cancelRequestedBy ?? null };
-          job.abortedBecause ??= 'cancel';
-          job.controller.abort(new Error('cancelled'));
+    }
+  }
+
+  /** Outcomes the state database did not take; given up (and logged) when the database refuses them, or after an hour. */
+  private async retryUnrecorded(): Promise<void> {
+    for (const [id, pending] of this.unrecorded) {
+      pending.attempts += 1;
+      try {
+        await pending.record();
+        this.unrecorded.delete(id);
+      } catch (err) {
+        const code = (err as { code?: unknown } | null)?.code;
+        const refused = typeof code === 'string' && /^(22|23|42)/.test(code);
+        if (refused || pending.attempts >= MAX_RECORD_ATTEMPTS) {
+          this.unrecorded.delete(id);
+          this.options.log.error('jobs.outcome_lost', { job: id, attempts: pending.attempts, error: err });
         }
       }
-      for (const [id, retry] of this.unrecorded) {
-        await retry();
-        this.unrecorded.delete(id);
-      }
-      if (Date.now() - this.lastSweep >= SWEEP_INTERVAL_MS) await this.housekeeping();
-      if (this.stateTrouble) this.options.log.info('jobs.state_reachable');
-      this.stateTrouble = false;
-    } catch (err) {
-      // Logged when it starts, not every second.
-      if (!this.stateTrouble) this.options.log.warn('jobs.state_unreachable', { error: err });
-      this.stateTrouble = true;
-    } finally {
-      this.ticking = false;
     }
   }
 
@@ -465,20 +553,24 @@ export class JobRunner {
    * the scope. Take it again; if someone else got it first, say so loudly.
    */
   private async checkScopeLocks(): Promise<void> {
-    for (const job of this.running.values()) {
+    for (const job of [...this.running.values()]) {
       const lock = job.lock;
-      if (!lock || (await lock.alive())) continue;
+      if (!lock || job.finished || (await lock.alive())) continue;
       await lock.release();
       const again = await tryAdvisoryLock(this.options.db, LOCK_SPACE.jobScope, `${job.record.target}/${job.record.scope}`);
+      if (again && job.finished) {
+        // The job ended while the lock was being retaken: nobody else would release it.
+        await again.release();
+        continue;
+      }
+      job.lock = again;
       if (again) {
-        job.lock = again;
         this.options.log.warn('jobs.scope_lock_retaken', { job: job.record.id, scope: job.record.scope });
       } else {
-        job.lock = undefined;
         this.options.log.error('jobs.scope_lock_lost', {
           job: job.record.id,
           scope: job.record.scope,
-          message: 'the connection holding the job\'s scope lock dropped and another job now holds the scope; both run',
+          message: "the connection holding the job's scope lock dropped and another job now holds the scope; both run",
         });
       }
     }
@@ -486,29 +578,37 @@ export class JobRunner {
 
   private async housekeeping(): Promise<void> {
     this.lastSweep = Date.now();
-    for (const job of await this.presence.sweep()) {
-      const cleanedUp = await this.cleanUpInterrupted(job);
-      this.options.log.warn('job.interrupted', { job: job.id, action: job.action, target: job.target, cleanedUp });
-      const ran = job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : 0;
-      this.metrics.recordFinished(job.action, 'interrupted', ran);
-      // One failed audit must not leave the other interrupted jobs unaudited.
-      await this.audit(
-        { actor: 'upkeep', tokenName: undefined, role: 'admin', origin: `instance:${this.instanceId}` },
-        {
-          event: 'job.interrupted',
-          outcome: 'interrupted',
-          action: job.action,
-          target: job.target,
-          params: job.params,
-          jobId: job.id,
-          detail: `${job.error?.message ?? 'interrupted'}${cleanedUp === undefined ? '' : `; cleaned up: ${JSON.stringify(cleanedUp)}`}`,
-        },
-      ).catch((err: unknown) => this.options.log.error('audit.write_failed', { job: job.id, error: err }));
+    const contact = this.reachableSince === undefined ? 0 : (Date.now() - this.reachableSince) / 1000;
+    if (contact > STALE_SECONDS + 1) {
+      for (const job of await this.presence.sweep()) {
+        // Cleaning up may take a while (a backend to wait for, an index to drop): not in the tick's way.
+        void this.afterInterrupted(job);
+      }
     }
     if (Date.now() - this.lastSuccessLoad >= SUCCESS_RELOAD_MS) {
       this.lastSuccessLoad = Date.now();
       this.metrics.loadSuccesses(await this.store.lastSuccesses());
     }
+  }
+
+  /** A dead replica's job: its leftovers removed, the event logged, audited and counted. Never throws. */
+  private async afterInterrupted(job: JobRecord): Promise<void> {
+    const cleanedUp = await this.cleanUpInterrupted(job);
+    this.options.log.warn('job.interrupted', { job: job.id, action: job.action, target: job.target, cleanedUp });
+    const ran = job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : 0;
+    this.metrics.recordFinished(job.action, 'interrupted', ran);
+    await this.audit(
+      { actor: 'upkeep', tokenName: undefined, role: 'admin', origin: `instance:${this.instanceId}` },
+      {
+        event: 'job.interrupted',
+        outcome: 'interrupted',
+        action: job.action,
+        target: job.target,
+        params: job.params,
+        jobId: job.id,
+        detail: `${job.error?.message ?? 'interrupted'}${cleanedUp === undefined ? '' : `; cleaned up: ${JSON.stringify(cleanedUp)}`}`,
+      },
+    ).catch((err: unknown) => this.options.log.error('audit.write_failed', { job: job.id, error: err }));
   }
 
   /** What the dead job left behind, removed by its action; undefined when the action has nothing to clean or the target is not ours. */
@@ -532,8 +632,8 @@ export class JobRunner {
   /**
    * Aborts running jobs (recorded as interrupted) and waits for them
    * briefly. The heartbeat keeps beating meanwhile, so no other replica
-   * declares them dead while they wind down; then this replica's presence
-   * is released.
+   * declares them dead while they wind down; then outcomes not yet recorded
+   * get a last try, and this replica's presence is released.
    */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -546,6 +646,9 @@ export class JobRunner {
       this.options.log.warn('jobs.stop_slow', { message: `jobs still stopping after ${STOP_WAIT_MS} ms; the next start marks them interrupted` }),
     );
     if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    await this.step('outcomes', () => this.retryUnrecorded());
+    for (const id of this.unrecorded.keys()) this.options.log.error('jobs.outcome_lost', { job: id, message: 'not recorded before shutdown; the job will read interrupted' });
     await this.presence.release();
   }
 }

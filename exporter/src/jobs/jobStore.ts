@@ -81,12 +81,30 @@ export interface AuditFilter {
 const UNFINISHED = `status IN ('queued', 'running')`;
 
 /**
- * JSON text for a jsonb column. jsonb cannot hold the character U+0000, and a
- * request carrying one (a hostile table name) must still be audited: it is
- * stored as the six characters `\u0000` instead.
+ * JSON text for a jsonb column. jsonb cannot hold the character U+0000 nor a
+ * lone surrogate, and a request carrying one (a hostile table name) must
+ * still be audited: NUL is stored as the six characters `\u0000`, a lone
+ * surrogate as U+FFFD.
  */
 export function jsonb(value: unknown): string {
-  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\\\u0000');
+  return JSON.stringify(wellFormedDeep(value)).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\\\u0000');
+}
+
+/** Strings and object keys, at any depth. */
+function wellFormedDeep(value: unknown): unknown {
+  if (typeof value === 'string') return wellFormed(value);
+  if (Array.isArray(value)) return value.map(wellFormedDeep);
+  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof toJSON === 'function') return wellFormedDeep((toJSON as () => unknown).call(value));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormedDeep(v)]));
+  }
+  return value;
+}
+
+/** A lone UTF-16 surrogate (a hostile `"\ud800"` in a request) has no UTF-8 form, and jsonb rejects it: replace it with U+FFFD. */
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 interface Queryable {
@@ -194,9 +212,14 @@ export class JobStore {
   }
 
   /** The running jobs' heartbeat: proof, for the interrupted sweep, that their replica is alive. */
-  async heartbeat(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.query(`UPDATE upkeep.jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND ${UNFINISHED}`, [ids]);
+  /** Returns the ids still unfinished in the database: a running job missing from it was declared dead by another replica. */
+  async heartbeat(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE upkeep.jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND ${UNFINISHED} RETURNING id`,
+      [ids],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Ids among `ids` whose cancellation another replica (or this one) recorded. */
@@ -219,13 +242,15 @@ export class JobStore {
     return rows[0] ? jobFromRow(rows[0]) : undefined;
   }
 
+  /** Records the outcome of an unfinished job; undefined when the job had already finished (another replica declared it interrupted). */
   async finish(id: string, status: JobStatus, progress: Json, result: Json, error: JobError | null): Promise<JobRecord | undefined> {
     const { rows } = await this.db.query<JobRow>(
-      `UPDATE upkeep.jobs SET status = $2, finished_at = now(), progress = $3, result = $4, error = $5 WHERE id = $1 RETURNING *`,
+      `UPDATE upkeep.jobs SET status = $2, finished_at = now(), progress = $3, result = $4, error = $5 WHERE id = $1 AND ${UNFINISHED} RETURNING *`,
       [id, status, jsonb(progress), jsonb(result), error === null ? null : jsonb(error)],
     );
     return rows[0] ? jobFromRow(rows[0]) : undefined;
   }
+
 
   /** Other instances with unfinished jobs whose heartbeat stopped `staleSeconds` ago: candidates for the interrupted sweep. */
   async instancesWithStaleJobs(except: string, staleSeconds: number): Promise<string[]> {

@@ -34,8 +34,9 @@ type ScheduleConfig = Config['schedules'][number];
 
 /** Ticks under way (claim and submit, not the job) get this long to finish on stop. */
 const STOP_WAIT_MS = 5000;
-/** The metrics follow other replicas' runs at least this often. */
+/** How late a tick may still run (see where it is used). */
 const MISSED_TICK_TOLERANCE_MS = 60_000;
+/** The metrics follow other replicas' runs at least this often. */
 const METRICS_REFRESH_MS = 30_000;
 
 export interface ActionSchedulesOptions {
