@@ -4,13 +4,15 @@
  * (auth.ts); refusals are audited when there is a state database to audit to.
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { z, type ZodError } from 'zod';
+import { z } from 'zod';
 import { describeAction } from '../actions/catalog.js';
 import { roleAllows, type AnyAction } from '../actions/types.js';
 import { JOB_STATUSES, type Caller } from '../jobs/jobRecord.js';
-import { stateErrorAsApiError, type JobRunner } from '../jobs/jobRunner.js';
+import { stateErrorAsApiError } from '../jobs/failureAnswers.js';
+import type { JobRunner } from '../jobs/jobRunner.js';
 import type { JobService } from '../jobs/jobService.js';
 import type { TargetSet } from '../targets/index.js';
+import { issueLine, issueList } from '../validationIssues.js';
 import type { ApiAuth } from './auth.js';
 import { ApiError, methodNotAllowed } from './errors.js';
 import { openApiDocument } from './openapi.js';
@@ -63,19 +65,8 @@ function callerOf(res: Response): Caller {
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ApiError(400, 'invalid_request', `invalid ${what}: ${describe(parsed.error)}`, { issues: issues(parsed.error) });
+  if (!parsed.success) throw new ApiError(400, 'invalid_request', `invalid ${what}: ${issueLine(parsed.error, '(root)')}`, { issues: issueList(parsed.error, '(root)') });
   return parsed.data;
-}
-
-function issues(error: ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
-}
-
-function describe(error: ZodError): string {
-  return issues(error)
-    .slice(0, 5)
-    .map((i) => `${i.path}: ${i.message}`)
-    .join('; ');
 }
 
 export function apiRouter(deps: ApiDependencies): Router {

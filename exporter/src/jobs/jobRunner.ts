@@ -14,8 +14,7 @@
  * effect, the outcome recorded and audited, the lock released.
  */
 import { randomUUID } from 'node:crypto';
-import type { ZodError } from 'zod';
-import { ActionRejection, roleAllows, type AnyAction, type JobProgress, type Json } from '../actions/types.js';
+import { roleAllows, type AnyAction, type JobProgress, type Json } from '../actions/types.js';
 import { ApiError } from '../http/errors.js';
 import { errorMessage, type Logger } from '../log.js';
 import type { SampleSet } from '../metrics/family.js';
@@ -24,8 +23,10 @@ import type { StateDatabase } from '../state/stateDatabase.js';
 import type { TargetSet } from '../targets/index.js';
 import type { PostgresTarget } from '../targets/postgres.js';
 import type { RedisTarget } from '../targets/redis.js';
-import { TimeoutError, withTimeout } from '../timeout.js';
+import { withTimeout } from '../timeout.js';
+import { issueLine, issueList } from '../validationIssues.js';
 import { LOCK_SPACE, tryAdvisoryLock, type HeldLock } from './advisoryLocks.js';
+import { prepareErrorAsApiError, stateErrorAsApiError } from './failureAnswers.js';
 import { InstancePresence, STALE_SECONDS } from './instancePresence.js';
 import { JobMetrics } from './jobMetrics.js';
 import type { Caller, JobError, JobRecord, JobStatus } from './jobRecord.js';
@@ -162,7 +163,7 @@ export class JobRunner {
     }
     const parsed = action.params.safeParse(request.params ?? {});
     if (!parsed.success) {
-      throw new ApiError(422, 'invalid_params', `invalid params for ${action.name}: ${describeIssues(parsed.error)}`, { issues: issuesOf(parsed.error) });
+      throw new ApiError(422, 'invalid_params', `invalid params for ${action.name}: ${issueLine(parsed.error, '(params)')}`, { issues: issueList(parsed.error, '(params)') });
     }
     const params: unknown = parsed.data;
     const needed = action.requiredRole(params);
@@ -653,42 +654,6 @@ export class JobRunner {
   }
 }
 
-/**
- * A failure reaching the state database (connection refused, shut down)
- * is a 503 the caller can retry, not a bug; anything else stays a 500.
- */
-export function stateErrorAsApiError(err: unknown): unknown {
-  if (err instanceof ApiError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && isUnavailableCode(code)) {
-    return new ApiError(503, 'state_unavailable', `the state database did not answer: ${errorMessage(err)}`);
-  }
-  return err;
-}
-
-/**
- * What a failed `prepare` tells the caller: the action's own rejection as
- * is; an unreachable target (or one too slow to answer) as 503; a statement
- * the server refused (a SQLSTATE) as 422 with its message; anything else is
- * a bug and stays a 500.
- */
-function prepareErrorAsApiError(err: unknown, target: { kind: string; name: string }): unknown {
-  if (err instanceof ActionRejection) return new ApiError(err.status, err.code, err.message, err.details);
-  const code = (err as { code?: unknown } | null)?.code;
-  if (err instanceof TimeoutError || (typeof code === 'string' && isUnavailableCode(code))) {
-    return new ApiError(503, 'target_unavailable', `could not check the request against ${target.kind} target ${target.name}: ${errorMessage(err)}`);
-  }
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-    return new ApiError(422, 'refused_by_server', `${target.name} refused the request: ${errorMessage(err)} (SQLSTATE ${code})`);
-  }
-  return err;
-}
-
-/** Node's errno codes (ECONNREFUSED, ETIMEDOUT…) and SQLSTATE classes 08 (connection), 53 (resources), 57 (shutdown, cancel). */
-function isUnavailableCode(code: string): boolean {
-  return /^E[A-Z]+$/.test(code) || /^(08|53|57)/.test(code);
-}
-
 /** Params after the schema: plain JSON (zod output of strict objects of JSON input). */
 function asJson(value: unknown): Json {
   return (value === undefined ? null : JSON.parse(JSON.stringify(value))) as Json;
@@ -702,15 +667,4 @@ function canonical(value: Json): Json {
     return Object.fromEntries(keys.map((k) => [k, canonical(value[k] as Json)]));
   }
   return value;
-}
-
-function issuesOf(error: ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(params)', message: i.message }));
-}
-
-function describeIssues(error: ZodError): string {
-  return issuesOf(error)
-    .slice(0, 5)
-    .map((i) => `${i.path}: ${i.message}`)
-    .join('; ');
 }

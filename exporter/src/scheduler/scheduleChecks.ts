@@ -5,8 +5,8 @@
  * start-up rather than at 03:00 on the first tick.
  */
 import cron from 'node-cron';
-import type { ZodError } from 'zod';
 import type { AnyAction } from '../actions/types.js';
+import { issueLine } from '../validationIssues.js';
 import { describeWindow, isInsideWindow, type MaintenanceWindow } from './maintenanceWindow.js';
 
 export interface ScheduleProblem {
@@ -37,15 +37,8 @@ export function scheduleProblem(
     return { field: 'target', message: `${action.name} runs on ${action.targetKind} targets; "${schedule.target}" is a ${kind} target` };
   }
   const parsed = action.params.safeParse(schedule.params ?? {});
-  if (!parsed.success) return { field: 'params', message: `invalid params for ${action.name}: ${describeIssues(parsed.error)}` };
+  if (!parsed.success) return { field: 'params', message: `invalid params for ${action.name}: ${issueLine(parsed.error, '(params)')}` };
   return undefined;
-}
-
-function describeIssues(error: ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '(params)'}: ${i.message}`)
-    .join('; ');
 }
 
 /** Enough of a schedule to see whether its ticks ever fall in its window. */
