@@ -175,6 +175,9 @@ describe('job API with tokens and a state database', () => {
       expect(res.body.error.message.length, what).toBeGreaterThan(5);
     }
     expect(await jobCount()).toBe(before);
+    // Even a body that could not be read is in the audit log, under the caller who sent it.
+    const unreadable = await api<{ entries: { actor: string; statusCode: number; detail: string }[] }>(url, 'GET', '/api/v1/audit?outcome=rejected&actor=ops', { token });
+    expect(unreadable.body.entries.map((e) => e.statusCode)).toEqual(expect.arrayContaining([400, 413, 415]));
     const unknownJob = await api(url, 'GET', '/api/v1/jobs/00000000-0000-0000-0000-000000000000', { token });
     expect(unknownJob.status).toBe(404);
     const malformedId = await api(url, 'GET', "/api/v1/jobs/1'%20OR%201=1", { token });

@@ -144,11 +144,23 @@ export function apiRouter(deps: ApiDependencies): Router {
     '/jobs',
     wrap(async (req, res) => {
       const jobs = requireJobs();
-      if (!req.is('application/json')) {
-        throw new ApiError(415, 'unsupported_media_type', 'send the job request as JSON with "Content-Type: application/json"');
+      const caller = callerOf(res);
+      let request;
+      try {
+        if (!req.is('application/json')) {
+          throw new ApiError(415, 'unsupported_media_type', 'send the job request as JSON with "Content-Type: application/json"');
+        }
+        request = parseOrThrow(jobRequestSchema, req.body, 'job request');
+      } catch (err) {
+        // Refused before the runner saw it: audited here, like the runner's own refusals.
+        if (err instanceof ApiError) {
+          await jobs
+            .audit(caller, { event: 'job.requested', outcome: 'rejected', statusCode: err.status, detail: err.message.slice(0, 500) })
+            .catch(() => undefined);
+        }
+        throw err;
       }
-      const request = parseOrThrow(jobRequestSchema, req.body, 'job request');
-      const submission = await jobs.submit(request, callerOf(res));
+      const submission = await jobs.submit(request, caller);
       res.status(submission.created ? 202 : 200).json({ job: submission.job, created: submission.created });
     }),
   );
@@ -212,6 +224,30 @@ export function apiRouter(deps: ApiDependencies): Router {
     }),
   );
   router.all('/audit', methodNotAllowed(['GET']));
+
+  // A body that could not be read (invalid JSON, too large) fails before the
+  // caller is identified; a caller who can be identified still has the
+  // refused request in the audit log, like any other refusal.
+  router.use((err: unknown, req: Request, _res: Response, next: NextFunction) => {
+    const type = (err as { type?: unknown } | null)?.type;
+    const runner = deps.jobs.runner;
+    if (req.method !== 'POST' || typeof type !== 'string' || !type.startsWith('entity.') || !runner) {
+      next(err);
+      return;
+    }
+    let caller: Caller;
+    try {
+      caller = deps.auth.identify(req);
+    } catch {
+      next(err);
+      return;
+    }
+    const status = type === 'entity.too.large' ? 413 : 400;
+    void runner
+      .audit(caller, { event: `${req.method} ${req.baseUrl}${req.path}`.slice(0, 200), outcome: 'rejected', statusCode: status, detail: `unreadable request body (${type})` })
+      .catch(() => undefined)
+      .finally(() => next(err));
+  });
 
   return router;
 }
