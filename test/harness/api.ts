@@ -1,4 +1,6 @@
 /** A small client for the exporter's /api/v1 in tests: JSON in, status and JSON out. */
+import { FINISHED_STATUSES } from '../../exporter/src/jobs/jobRecord.js';
+
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
   body: T;
@@ -50,7 +52,7 @@ export async function waitForJob(baseUrl: string, id: string, token?: string, ti
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await api<{ job: JobBody }>(baseUrl, 'GET', `/api/v1/jobs/${id}`, token === undefined ? {} : { token });
-    if (['succeeded', 'failed', 'cancelled', 'interrupted'].includes(body.job.status)) return body.job;
+    if ((FINISHED_STATUSES as readonly string[]).includes(body.job.status)) return body.job;
     if (Date.now() > deadline) throw new Error(`job ${id} still ${body.job.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
