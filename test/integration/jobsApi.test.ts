@@ -22,8 +22,7 @@ const serverSleep = defineAction({
   description: 'Test action: pg_sleep in a job session.',
   targetKind: 'postgres',
   params: z.strictObject({ seconds: z.number().min(0).max(60).default(30), lane: z.string().regex(/^[a-z]+$/).default('one') }),
-  requiredRole: () => 'operator',
-  baseRole: 'operator',
+  role: 'operator',
   destructive: false,
   supportsDryRun: true,
   refreshes: [],
@@ -50,8 +49,7 @@ const adminOnly = defineAction({
   description: 'Test action needing admin.',
   targetKind: 'postgres',
   params: z.strictObject({}),
-  requiredRole: () => 'admin',
-  baseRole: 'admin',
+  role: 'admin',
   destructive: true,
   supportsDryRun: false,
   refreshes: [],
@@ -65,8 +63,7 @@ const failing = defineAction({
   description: 'Test action that fails.',
   targetKind: 'postgres',
   params: z.strictObject({}),
-  requiredRole: () => 'operator',
-  baseRole: 'operator',
+  role: 'operator',
   destructive: false,
   supportsDryRun: false,
   refreshes: [],
@@ -257,6 +254,27 @@ describe('job API with tokens and a state database', () => {
       ['job.finished', 'succeeded', 'grafana'],
       ['job.requested', 'accepted', 'grafana'],
     ]);
+  });
+
+  it('lowers a token\'s role to X-Upkeep-Role-Limit, never raises it, and says so in whoami', async () => {
+    const asEditor = { token: TOKENS.admin, headers: { 'X-Upkeep-Role-Limit': 'operator' } };
+    const who = await api<{ role: string; tokenName: string; readOnly: boolean }>(url, 'GET', '/api/v1/whoami', asEditor);
+    expect(who.body).toMatchObject({ role: 'operator', tokenName: 'ops', readOnly: false });
+    const refused = await api(url, 'POST', '/api/v1/jobs', { ...asEditor, body: { action: 'admin-only', target: 'main' } });
+    expect(refused.status).toBe(403);
+    const refusal = refused.body as { error: { code: string; message: string } };
+    expect(refusal.error.code).toBe('forbidden');
+    expect(refusal.error.message).toMatch(/needs the admin role; ops has operator/);
+    // A limit above the token's role changes nothing.
+    const raised = await api(url, 'POST', '/api/v1/jobs', { token: TOKENS.operator, headers: { 'X-Upkeep-Role-Limit': 'admin' }, body: { action: 'admin-only', target: 'main' } });
+    expect(raised.status).toBe(403);
+    expect((await api<{ role: string }>(url, 'GET', '/api/v1/whoami', { token: TOKENS.operator, headers: { 'X-Upkeep-Role-Limit': 'admin' } })).body.role).toBe('operator');
+    const bogus = await api(url, 'GET', '/api/v1/whoami', { token: TOKENS.admin, headers: { 'X-Upkeep-Role-Limit': 'root' } });
+    expect(bogus.status).toBe(400);
+    expect((bogus.body as { error: { message: string } }).error.message).toMatch(/X-Upkeep-Role-Limit must be one of viewer, operator, admin/);
+    const asAdmin = await api<{ job: JobBody }>(url, 'POST', '/api/v1/jobs', { token: TOKENS.admin, headers: { 'X-Upkeep-Role-Limit': 'admin' }, body: { action: 'admin-only', target: 'main' } });
+    expect(asAdmin.status).toBe(202);
+    expect((await waitForJob(url, asAdmin.body.job.id, TOKENS.viewer)).status).toBe('succeeded');
   });
 
   it('records a failing action as failed, with its error, and counts it', async () => {

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../exporter/src/actions/analyze.js';
 import { MaintenanceCancelled, MaintenanceFailure } from '../../exporter/src/actions/maintenanceStatement.js';
 import { reindex } from '../../exporter/src/actions/reindex.js';
-import { ActionRejection, type AnyAction, type JobProgress } from '../../exporter/src/actions/types.js';
+import { ActionRejection, requiredRole, type AnyAction, type JobProgress } from '../../exporter/src/actions/types.js';
 import { vacuum } from '../../exporter/src/actions/vacuum.js';
 import { silentLogger } from '../../exporter/src/log.js';
 import { PostgresTarget } from '../../exporter/src/targets/postgres.js';
@@ -162,8 +162,8 @@ describe('vacuum', () => {
   });
 
   it('with full: true rewrites the table (admin only), then leaves the statistics true', async () => {
-    expect(vacuum.requiredRole(vacuum.params.parse({ full: true }))).toBe('admin');
-    expect(vacuum.requiredRole(vacuum.params.parse({}))).toBe('operator');
+    expect(requiredRole(vacuum, vacuum.params.parse({ full: true })).role).toBe('admin');
+    expect(requiredRole(vacuum, vacuum.params.parse({})).role).toBe('operator');
     const before = await filenode('public.notes');
     const done = await run(vacuum, own, { table: 'public.notes', full: true });
     const result = resultOf(done);
@@ -291,7 +291,7 @@ describe('analyze', () => {
   it('accepts full only as false', () => {
     expect(() => analyze.params.parse({ full: true })).toThrow(ZodError);
     expect(analyze.params.parse({ full: false })).toEqual({ full: false });
-    expect(analyze.requiredRole({})).toBe('operator');
+    expect(requiredRole(analyze, {}).role).toBe('operator');
   });
 });
 
@@ -340,10 +340,10 @@ describe('reindex', () => {
   });
 
   it('needs an admin for a whole database, an operator for a table or index', () => {
-    expect(reindex.requiredRole({})).toBe('admin');
-    expect(reindex.requiredRole({ database: DB })).toBe('admin');
-    expect(reindex.requiredRole({ table: 'public.orders' })).toBe('operator');
-    expect(reindex.requiredRole({ index: 'public.orders_pkey' })).toBe('operator');
+    expect(requiredRole(reindex, {}).role).toBe('admin');
+    expect(requiredRole(reindex, { database: DB }).role).toBe('admin');
+    expect(requiredRole(reindex, { table: 'public.orders' }).role).toBe('operator');
+    expect(requiredRole(reindex, { index: 'public.orders_pkey' }).role).toBe('operator');
     expect(() => reindex.params.parse({ table: 'public.orders', index: 'public.orders_pkey' })).toThrow(ZodError);
   });
 

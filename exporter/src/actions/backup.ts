@@ -79,8 +79,7 @@ export const backup = defineAction({
   params: z.strictObject({
     database: databaseParam.describe("Database to dump; the database of the target's DSN when absent.").optional(),
   }),
-  requiredRole: () => 'operator',
-  baseRole: 'operator',
+  role: 'operator',
   destructive: false,
   supportsDryRun: true,
   refreshes: ['backups'],

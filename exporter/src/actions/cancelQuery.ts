@@ -14,8 +14,7 @@ export const cancelQuery = defineAction({
     'Cancels the query a client session is running, if that session still runs the query that started at queryStart; the session stays connected. Takes no locks.',
   targetKind: 'postgres',
   params: backendSignalParams,
-  requiredRole: () => 'operator',
-  baseRole: 'operator',
+  role: 'operator',
   // The cancelled query's work is lost and cannot be had back by running the action again.
   destructive: true,
   supportsDryRun: true,

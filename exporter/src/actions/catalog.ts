@@ -1,14 +1,16 @@
 /** The action catalog the API publishes: what each action is, who may run it, and its params as JSON Schema. */
 import { z } from 'zod';
-import type { AnyAction, Role } from './types.js';
+import type { AnyAction, Role, RoleEscalation } from './types.js';
 
 export interface ActionDescription {
   name: string;
   title: string;
   description: string;
   targetKind: string;
-  /** The least role that can run the action (some params may need more; the schema's descriptions say which). */
+  /** The least role that can run the action. */
   role: Role;
+  /** Params that need a higher role; the first rule that applies with the highest role wins (see actions/types.ts). */
+  roleEscalations: RoleEscalation[];
   destructive: boolean;
   supportsDryRun: boolean;
   /** Scheduled collectors refreshed when a real run ends. */
@@ -23,7 +25,8 @@ export function describeAction(action: AnyAction): ActionDescription {
     title: action.title,
     description: action.description,
     targetKind: action.targetKind,
-    role: action.baseRole,
+    role: action.role,
+    roleEscalations: (action.roleEscalations ?? []).map((e) => ({ ...e })),
     destructive: action.destructive,
     supportsDryRun: action.supportsDryRun,
     refreshes: [...action.refreshes],

@@ -47,8 +47,7 @@ export const redisBgsave = defineAction({
   description: 'Writes an RDB snapshot in the background (BGSAVE) and waits until it is on disk; fails when Redis reports the save failed. Redis keeps serving meanwhile.',
   targetKind: 'redis',
   params: z.strictObject({}),
-  requiredRole: () => 'operator',
-  baseRole: 'operator',
+  role: 'operator',
   // A snapshot replaces the previous dump file with a newer one of the same data.
   destructive: false,
   supportsDryRun: false,

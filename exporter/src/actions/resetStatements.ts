@@ -47,8 +47,7 @@ export const resetStatements = defineAction({
   description: 'Forgets the counters of every statement in pg_stat_statements, on the whole server (pg_stat_statements_reset()). Takes no locks.',
   targetKind: 'postgres',
   params: z.strictObject({}),
-  requiredRole: () => 'admin',
-  baseRole: 'admin',
+  role: 'admin',
   // The history it forgets cannot be had back.
   destructive: true,
   supportsDryRun: true,

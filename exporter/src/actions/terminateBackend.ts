@@ -15,8 +15,7 @@ export const terminateBackend = defineAction({
     'Ends a client session (its transaction is rolled back, its connection closed), if its query_start is still queryStart; waits up to 5 s for the backend to exit. Takes no locks.',
   targetKind: 'postgres',
   params: backendSignalParams,
-  requiredRole: () => 'admin',
-  baseRole: 'admin',
+  role: 'admin',
   destructive: true,
   supportsDryRun: true,
   // Sessions are read live on every scrape.

@@ -24,6 +24,30 @@ export function roleAllows(have: Role, need: Role): boolean {
   return ROLES.indexOf(have) >= ROLES.indexOf(need);
 }
 
+/**
+ * A higher role for some params: applies when every param in `whenEqual`
+ * has that value and every param in `whenAbsent` is absent (after defaults).
+ */
+export interface RoleEscalation {
+  role: Role;
+  /** What needs the role, for 403 messages and tooltips: `VACUUM FULL`, `a whole database`. */
+  reason: string;
+  whenEqual?: Readonly<Record<string, string | number | boolean>>;
+  whenAbsent?: readonly string[];
+}
+
+/** The least role that may run `action` with these (parsed) params, and why when it is more than the action's own. */
+export function requiredRole(action: Pick<Action, 'role' | 'roleEscalations'>, params: unknown): { role: Role; reason?: string } {
+  const given = params !== null && typeof params === 'object' ? (params as Record<string, unknown>) : {};
+  let needed: { role: Role; reason?: string } = { role: action.role };
+  for (const escalation of action.roleEscalations ?? []) {
+    const equal = Object.entries(escalation.whenEqual ?? {}).every(([key, value]) => given[key] === value);
+    const absent = (escalation.whenAbsent ?? []).every((key) => given[key] === undefined);
+    if (equal && absent && !roleAllows(needed.role, escalation.role)) needed = { role: escalation.role, reason: escalation.reason };
+  }
+  return needed;
+}
+
 /** The kinds of target an action can work on. */
 export type ActionTargetKind = 'postgres' | 'redis';
 
@@ -92,10 +116,14 @@ export interface Action<K extends ActionTargetKind = ActionTargetKind, P = unkno
   targetKind: K;
   /** Parameter schema; strict (unknown keys rejected). Published as JSON Schema in the catalog. */
   params: z.ZodType<P>;
-  /** The least role that may run the action with these params (`full: true` may need more). */
-  requiredRole(params: P): Role;
-  /** The role the catalog shows: the least role that can run it with some params. */
-  baseRole: Role;
+  /** The least role that may run the action. */
+  role: Role;
+  /**
+   * Params that need a higher role (VACUUM FULL needs an admin). Data, not
+   * code, so the catalog can publish them and clients (the Grafana app)
+   * apply the same rule the runner does: see `requiredRole`.
+   */
+  roleEscalations?: readonly RoleEscalation[];
   /** Changes or removes something that cannot be restored by running the action again. */
   destructive: boolean;
   supportsDryRun: boolean;

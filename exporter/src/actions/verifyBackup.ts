@@ -47,8 +47,7 @@ export const verifyBackup = defineAction({
       .describe('File name of a dump in the dump directory (no path), e.g. main-app-20250102T020000Z.dump; the newest dump when absent.')
       .optional(),
   }),
-  requiredRole: () => 'operator',
-  baseRole: 'operator',
+  role: 'operator',
   destructive: false,
   supportsDryRun: false,
   refreshes: ['backups'],

@@ -6,7 +6,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { describeAction } from '../actions/catalog.js';
-import { roleAllows, type AnyAction } from '../actions/types.js';
+import { requiredRole, roleAllows, type AnyAction } from '../actions/types.js';
 import { JOB_STATUSES, type Caller } from '../jobs/jobRecord.js';
 import { stateErrorAsApiError } from '../jobs/failureAnswers.js';
 import type { JobRunner } from '../jobs/jobRunner.js';
@@ -123,6 +123,12 @@ export function apiRouter(deps: ApiDependencies): Router {
     }
   });
 
+  router.get('/whoami', (_req, res) => {
+    const caller = callerOf(res);
+    res.json({ actor: caller.actor, tokenName: caller.tokenName ?? null, role: caller.role, origin: caller.origin, readOnly: deps.auth.readOnly });
+  });
+  router.all('/whoami', methodNotAllowed(['GET']));
+
   router.get('/targets', (_req, res) => {
     res.json({
       targets: deps.targets.all().map((t) => ({
@@ -203,7 +209,7 @@ export function apiRouter(deps: ApiDependencies): Router {
       }
       const action = jobs.action(job.action);
       // Stopping a job needs the role that could start it.
-      const needed = action ? action.requiredRole(job.params) : 'admin';
+      const needed = action ? requiredRole(action, job.params).role : 'admin';
       if (!roleAllows(caller.role, needed)) {
         await jobs.audit(caller, { event: 'job.cancel_requested', outcome: 'denied', jobId: job.id, action: job.action, target: job.target, statusCode: 403 });
         throw new ApiError(403, 'forbidden', `cancelling ${job.action} needs the ${needed} role; ${caller.actor} has ${caller.role}`);

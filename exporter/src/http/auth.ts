@@ -10,13 +10,21 @@
  * The actor is the Grafana user when the plugin proxy says who is signed in
  * (`X-Grafana-Context`), else the token's name. The header is believed only
  * together with a valid token: the token proves the proxy sent it.
+ *
+ * `X-Upkeep-Role-Limit` lowers the token's role for one request. Grafana's
+ * plugin proxy holds one token for every user; its routes for Editors send
+ * `operator` and its routes for Admins `admin`, so Grafana's own roles decide
+ * who may do what. The header can only lower a role, so whoever sends it
+ * gains nothing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import type { Role } from '../actions/types.js';
+import { ROLES, roleAllows, type Role } from '../actions/types.js';
 import type { ApiTokenConfig } from '../config/types.js';
 import type { Caller } from '../jobs/jobRecord.js';
 import { ApiError } from './errors.js';
+
+export const ROLE_LIMIT_HEADER = 'X-Upkeep-Role-Limit';
 
 export const READ_ONLY_MESSAGE = 'the API is read-only: no tokens are configured (auth.tokens), so nothing can be changed through it';
 
@@ -54,7 +62,9 @@ export class ApiAuth {
     const token = this.match(match[1]);
     if (!token) throw new ApiError(401, 'unauthenticated', 'the bearer token is not valid');
     const grafanaUser = grafanaUserOf(req.get('X-Grafana-Context'));
-    return { actor: grafanaUser ?? token.name, tokenName: token.name, role: token.role, origin: grafanaUser ? 'grafana' : 'api' };
+    const limit = roleLimitOf(req.get(ROLE_LIMIT_HEADER));
+    const role = limit !== undefined && !roleAllows(limit, token.role) ? limit : token.role;
+    return { actor: grafanaUser ?? token.name, tokenName: token.name, role, origin: grafanaUser ? 'grafana' : 'api' };
   }
 
   /** Compares against every token, always all of them, each in constant time: timing reveals nothing. */
@@ -66,6 +76,15 @@ export class ApiAuth {
     }
     return found;
   }
+}
+
+/** The role a request asks to be limited to; a value that is no role is a bad request, not silently ignored. */
+function roleLimitOf(header: string | undefined): Role | undefined {
+  if (header === undefined) return undefined;
+  const wanted = header.trim().toLowerCase();
+  const role = ROLES.find((r) => r === wanted);
+  if (!role) throw new ApiError(400, 'invalid_request', `${ROLE_LIMIT_HEADER} must be one of ${ROLES.join(', ')}; got ${JSON.stringify(header.slice(0, 50))}`);
+  return role;
 }
 
 /**

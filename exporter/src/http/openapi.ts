@@ -40,7 +40,9 @@ export function openApiDocument(actions: readonly AnyAction[]): Schema {
       version: VERSION,
       description:
         'Prometheus metrics for PostgreSQL-backed services, and maintenance actions run as audited, role-gated jobs. ' +
-        'Errors are `{"error": {"code", "message", "details"}}`. With tokens configured, /api/v1 needs `Authorization: Bearer <token>`.',
+        'Errors are `{"error": {"code", "message", "details"}}`. With tokens configured, /api/v1 needs `Authorization: Bearer <token>`. ' +
+        'An `X-Upkeep-Role-Limit: viewer|operator|admin` header lowers the token\'s role for that request (never raises it): ' +
+        'the Grafana app\'s proxy routes send it so that a Grafana Editor acts as an operator and only an Admin as an admin.',
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -110,10 +112,35 @@ export function openApiDocument(actions: readonly AnyAction[]): Schema {
             description: { type: 'string' },
             targetKind: { type: 'string' },
             role: { enum: ['viewer', 'operator', 'admin'] },
+            roleEscalations: {
+              type: 'array',
+              description: 'Params that need a higher role: one applies when every whenEqual param has that value and every whenAbsent param is absent.',
+              items: {
+                type: 'object',
+                required: ['role', 'reason'],
+                properties: {
+                  role: { enum: ['viewer', 'operator', 'admin'] },
+                  reason: { type: 'string' },
+                  whenEqual: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+                  whenAbsent: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
             destructive: { type: 'boolean' },
             supportsDryRun: { type: 'boolean' },
             refreshes: { type: 'array', items: { type: 'string' } },
             paramsSchema: { type: 'object' },
+          },
+        },
+        Caller: {
+          type: 'object',
+          required: ['actor', 'role', 'readOnly'],
+          properties: {
+            actor: { type: 'string' },
+            tokenName: { type: ['string', 'null'] },
+            role: { enum: ['viewer', 'operator', 'admin'] },
+            origin: { type: 'string' },
+            readOnly: { type: 'boolean', description: 'No tokens are configured: nothing can be changed through the API.' },
           },
         },
         AuditEntry: {
@@ -160,6 +187,12 @@ export function openApiDocument(actions: readonly AnyAction[]): Schema {
         get: {
           summary: 'Configured targets, with what each one is and the actions that run on it',
           responses: { '200': { description: 'Targets', content: json({ type: 'object', properties: { targets: { type: 'array', items: { type: 'object' } } } }) }, ...ERRORS },
+        },
+      },
+      '/api/v1/whoami': {
+        get: {
+          summary: 'Who the exporter takes the caller for: actor, token, role (after any X-Upkeep-Role-Limit), and whether the API is read-only',
+          responses: { '200': { description: 'The caller', content: json(ref('Caller')) }, ...ERRORS },
         },
       },
       '/api/v1/actions': {

@@ -14,7 +14,7 @@
  * effect, the outcome recorded and audited, the lock released.
  */
 import { randomUUID } from 'node:crypto';
-import { roleAllows, type AnyAction, type JobProgress, type Json } from '../actions/types.js';
+import { requiredRole, roleAllows, type AnyAction, type JobProgress, type Json } from '../actions/types.js';
 import { ApiError } from '../http/errors.js';
 import { errorMessage, type Logger } from '../log.js';
 import type { SampleSet } from '../metrics/family.js';
@@ -158,17 +158,17 @@ export class JobRunner {
       throw new ApiError(404, 'unknown_action', `no action named ${JSON.stringify(request.action)}; GET /api/v1/actions lists them`, { actions: [...this.actions.keys()] });
     }
     const target = this.findTarget(action, request.target);
-    if (!roleAllows(caller.role, action.baseRole)) {
-      throw new ApiError(403, 'forbidden', `${action.name} needs the ${action.baseRole} role; ${caller.actor} has ${caller.role}`);
+    if (!roleAllows(caller.role, action.role)) {
+      throw new ApiError(403, 'forbidden', `${action.name} needs the ${action.role} role; ${caller.actor} has ${caller.role}`);
     }
     const parsed = action.params.safeParse(request.params ?? {});
     if (!parsed.success) {
       throw new ApiError(422, 'invalid_params', `invalid params for ${action.name}: ${issueLine(parsed.error, '(params)')}`, { issues: issueList(parsed.error, '(params)') });
     }
     const params: unknown = parsed.data;
-    const needed = action.requiredRole(params);
-    if (!roleAllows(caller.role, needed)) {
-      throw new ApiError(403, 'forbidden', `${action.name} with these params needs the ${needed} role; ${caller.actor} has ${caller.role}`);
+    const needed = requiredRole(action, params);
+    if (!roleAllows(caller.role, needed.role)) {
+      throw new ApiError(403, 'forbidden', `${action.name} (${needed.reason ?? 'with these params'}) needs the ${needed.role} role; ${caller.actor} has ${caller.role}`);
     }
     const dryRun = request.dryRun ?? false;
     if (dryRun && !action.supportsDryRun) throw new ApiError(422, 'dry_run_unsupported', `${action.name} has no dry run`);
