@@ -16,6 +16,7 @@ import { issueLine, issueList } from '../validationIssues.js';
 import type { ApiAuth } from './auth.js';
 import { ApiError, methodNotAllowed } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { targetRouter } from './targetRoutes.js';
 
 export interface ApiDependencies {
   actions: readonly AnyAction[];
@@ -140,6 +141,7 @@ export function apiRouter(deps: ApiDependencies): Router {
     });
   });
   router.all('/targets', methodNotAllowed(['GET']));
+  router.use('/targets', targetRouter(deps.targets));
 
   router.get('/actions', (_req, res) => {
     res.json({ readOnly: deps.auth.readOnly, actions: deps.actions.map(describeAction) });

@@ -29,6 +29,7 @@ const pageParameters = [
   { name: 'cursor', in: 'query', required: false, description: 'The nextCursor of the previous page.', schema: { type: 'string' } },
 ];
 const filter = (name: string, description: string, schema: Schema = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const targetNameParameter = { name: 'name', in: 'path', required: true, description: 'A PostgreSQL target\'s name.', schema: { type: 'string' } };
 const jobIdParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
 export function openApiDocument(actions: readonly AnyAction[]): Schema {
@@ -193,6 +194,43 @@ export function openApiDocument(actions: readonly AnyAction[]): Schema {
         get: {
           summary: 'Who the exporter takes the caller for: actor, token, role (after any X-Upkeep-Role-Limit), and whether the API is read-only',
           responses: { '200': { description: 'The caller', content: json(ref('Caller')) }, ...ERRORS },
+        },
+      },
+      '/api/v1/targets/{name}/sessions': {
+        get: {
+          summary: 'Client sessions running a query or in a transaction for at least minAgeSeconds, longest first, with the pid and queryStart that cancel-query and terminate-backend take',
+          parameters: [
+            targetNameParameter,
+            filter('minAgeSeconds', 'Only sessions whose query or transaction is at least this old', { type: 'number', minimum: 0, default: 0 }),
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          ],
+          responses: {
+            '200': {
+              description: 'Sessions; query text only when the target has statements.queryText on (queryTextShown)',
+              content: json({ type: 'object', properties: { sessions: { type: 'array', items: { type: 'object' } }, queryTextShown: { type: 'boolean' }, truncated: { type: 'boolean' } } }),
+            },
+            '404': errorResponse('No such target.'),
+            '422': errorResponse('Not a PostgreSQL target, or the server refused the listing.'),
+            ...ERRORS,
+          },
+        },
+      },
+      '/api/v1/targets/{name}/backups': {
+        get: {
+          summary: 'The dumps in the target\'s dump directory (the backup actions\' source), newest first, with their manifests, latest verification and whether they count as backups',
+          parameters: [targetNameParameter],
+          responses: {
+            '200': {
+              description: 'The dump directory listing',
+              content: json({
+                type: 'object',
+                properties: { source: { type: 'object' }, dumps: { type: 'array', items: { type: 'object' } }, orphanManifests: { type: 'array' }, ignored: { type: 'object' } },
+              }),
+            },
+            '404': errorResponse('No such target.'),
+            '422': errorResponse('Not a PostgreSQL target, no dump-dir backup source, or the directory cannot be read.'),
+            ...ERRORS,
+          },
         },
       },
       '/api/v1/actions': {
