@@ -1,0 +1,2 @@
+export { ActionButton, type ActionButtonProps } from './ActionButton';
+export { ActionDialog } from './ActionDialog';

@@ -1,0 +1,1 @@
+export { JobProgress, ProgressBar, jobLink } from './JobProgress';

@@ -1,0 +1,1 @@
+export { ResultView, formatScalar } from './ResultView';

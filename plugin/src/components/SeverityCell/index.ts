@@ -1,0 +1,1 @@
+export { SeverityCell, type SeverityCellProps } from './SeverityCell';

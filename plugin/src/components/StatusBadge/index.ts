@@ -1,0 +1,1 @@
+export { JobStatusBadge } from './StatusBadge';

@@ -1,0 +1,1 @@
+export { TargetPicker } from './TargetPicker';

@@ -1,0 +1,30 @@
+import { useEffect } from 'react';
+import type { ExporterTarget } from '../api/exporterTypes';
+import { useTargets } from './useTargets';
+import { useUrlState } from './useUrlState';
+
+/**
+ * The target a page shows: `?target=` when given, else the first target of
+ * the page's kind (written back into the URL, so the page can be shared).
+ */
+export function usePageTarget(kind: string) {
+  const targets = useTargets();
+  const [params, update] = useUrlState();
+  const ofKind = (targets.data ?? []).filter((t: ExporterTarget) => t.kind === kind).map((t) => t.name);
+  const requested = params.get('target') ?? undefined;
+  const firstOfKind = ofKind[0];
+  const target = requested ?? firstOfKind;
+  useEffect(() => {
+    if (!requested && firstOfKind) {
+      update({ target: firstOfKind });
+    }
+  }, [requested, firstOfKind, update]);
+  return {
+    target,
+    /** The targets to choose from; a requested target the exporter does not list is kept (its metrics may still exist). */
+    choices: requested && !ofKind.includes(requested) ? [...ofKind, requested] : ofKind,
+    setTarget: (name: string) => update({ target: name }),
+    targetsError: targets.error,
+    targetsLoading: targets.loading,
+  };
+}
