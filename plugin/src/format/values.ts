@@ -7,7 +7,7 @@ const UNITS: Array<[string, number]> = [
   ['s', 1],
 ];
 
-/** 0 s, 45 s, 3 m 20 s, 5 h 02 m, 12 d 4 h: the two largest units. */
+/** 0 s, 45 s, 3 m 20 s, 5 h 02 m, 12 d 4 h: the two largest units, minutes and seconds padded. */
 export function formatDuration(seconds: number | undefined | null): string {
   if (seconds === undefined || seconds === null || !Number.isFinite(seconds)) {
     return '—';
@@ -25,7 +25,7 @@ export function formatDuration(seconds: number | undefined | null): string {
     }
     const count = Math.floor(rest / size);
     if (count > 0 || parts.length > 0) {
-      parts.push(`${parts.length > 0 && unit !== 'd' ? String(count).padStart(2, '0') : count} ${unit}`);
+      parts.push(`${parts.length > 0 && (unit === 'm' || unit === 's') ? String(count).padStart(2, '0') : count} ${unit}`);
       rest -= count * size;
     }
   }

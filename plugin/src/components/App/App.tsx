@@ -3,7 +3,7 @@ import React, { lazy, Suspense } from 'react';
 import type { AppRootProps } from '@grafana/data';
 import { LoadingPlaceholder } from '@grafana/ui';
 import { Navigate, Route, Routes } from 'react-router-dom';
-import { ROUTES } from '../../constants';
+import { PLUGIN_BASE_URL, ROUTES } from '../../constants';
 import { UpkeepSessionProvider } from '../../session/UpkeepSession';
 import type { AppSettings } from '../../settings';
 
@@ -27,7 +27,8 @@ function App(props: AppRootProps<AppSettings>) {
           <Route path={ROUTES.Bloat} element={<Bloat />} />
           <Route path={ROUTES.Certificates} element={<Certificates />} />
           <Route path={ROUTES.Jobs} element={<Jobs />} />
-          <Route path="*" element={<Navigate to={ROUTES.Overview} replace />} />
+          {/* Absolute: a relative path from a splat route resolves differently across react-router's future flags. */}
+          <Route path="*" element={<Navigate to={`${PLUGIN_BASE_URL}/${ROUTES.Overview}`} replace />} />
         </Routes>
       </Suspense>
     </UpkeepSessionProvider>
