@@ -1,8 +1,14 @@
 import type { ActionDescription, Whoami } from '../api/exporterTypes';
-import catalog from '../test/fixtures/actionCatalog.json';
+import { CATALOG } from '../test/exporterFake';
 import { actionPermission, requiredRole } from './actionPermission';
 
-const action = (name: string) => catalog.actions.find((a) => a.name === name) as ActionDescription;
+const action = (name: string): ActionDescription => {
+  const found = CATALOG.actions.find((a) => a.name === name);
+  if (!found) {
+    throw new Error(`no action ${name} in the catalog fixture`);
+  }
+  return found;
+};
 const whoami = (role: Whoami['role'], readOnly = false): Whoami => ({ actor: 'grafana', tokenName: 'grafana', role, origin: 'api', readOnly });
 
 describe('action permissions', () => {

@@ -4,13 +4,16 @@
  * queries answered from samples a test sets per PromQL expression.
  */
 import { config } from '@grafana/runtime';
-import type { ExporterRole, ExporterTarget, JsonValue, Whoami } from '../api/exporterTypes';
+import type { ActionCatalog, ExporterRole, ExporterTarget, JsonValue, Whoami } from '../api/exporterTypes';
 import type { Sample } from '../api/prometheus';
 import type { GrafanaOrgRole } from '../permissions/actionPermission';
-import catalog from './fixtures/actionCatalog.json';
+import catalogFile from './fixtures/actionCatalog.json';
 import { FakeBackend } from './fakeBackend';
 
 export const DATASOURCE_UID = 'prom-test';
+
+/** The exporter's real catalog (a repository test keeps the fixture equal to it). */
+export const CATALOG = catalogFile as unknown as ActionCatalog;
 
 export const TARGETS: ExporterTarget[] = [
   { kind: 'postgres', name: 'main', serverVersion: '15.20', role: 'primary', actions: ['backup', 'vacuum', 'analyze', 'reindex', 'cancel-query', 'terminate-backend'] },
@@ -36,7 +39,7 @@ export class ExporterFake extends FakeBackend {
     super();
     const whoami: Whoami = { actor: 'grafana:alice', tokenName: 'grafana', role: options.tokenRole ?? 'admin', origin: 'grafana', readOnly: options.readOnly ?? false };
     this.on('GET', 'api/whoami', () => whoami);
-    this.on('GET', 'api/actions', () => ({ ...catalog, readOnly: options.readOnly ?? false }));
+    this.on('GET', 'api/actions', () => ({ ...CATALOG, readOnly: options.readOnly ?? false }));
     this.on('GET', 'api/targets', () => ({ targets: TARGETS }));
     this.on('POST', /^\/api\/ds\/query$/, (request) => {
       const queries = (request.data as { queries: Array<{ refId: string; expr: string }> }).queries;
