@@ -1,12 +1,15 @@
 /**
  * Every call the app makes to the exporter, through Grafana's plugin proxy
  * (`api/plugin-proxy/<app id>/<path>`), with the least Grafana role that
- * may make it. The client builds its URLs from this table only, and a test
- * matches each entry against plugin.json's routes (as Grafana matches them)
- * and the exporter's OpenAPI document, so the three cannot drift apart.
- *
- * Kept free of imports: the repository's test runner reads it directly.
+ * may make it: exporterCalls.json. The client builds its URLs from that
+ * table only, and a repository test matches each entry against plugin.json's
+ * routes (as Grafana matches them) and the exporter's OpenAPI document, so
+ * the three cannot drift apart. Writes go to the route of the user's own
+ * role: the operator route makes the exporter treat its token as an
+ * operator's, the admin route as an admin's.
  */
+import calls from './exporterCalls.json';
+
 export type GrafanaRole = 'Viewer' | 'Editor' | 'Admin';
 
 export interface ExporterCall {
@@ -16,25 +19,9 @@ export interface ExporterCall {
   role: GrafanaRole;
 }
 
-export const EXPORTER_CALLS = {
-  readiness: { method: 'GET', path: 'readyz', role: 'Viewer' },
-  whoami: { method: 'GET', path: 'api/whoami', role: 'Viewer' },
-  targets: { method: 'GET', path: 'api/targets', role: 'Viewer' },
-  sessions: { method: 'GET', path: 'api/targets/{name}/sessions', role: 'Viewer' },
-  backups: { method: 'GET', path: 'api/targets/{name}/backups', role: 'Viewer' },
-  actions: { method: 'GET', path: 'api/actions', role: 'Viewer' },
-  jobs: { method: 'GET', path: 'api/jobs', role: 'Viewer' },
-  job: { method: 'GET', path: 'api/jobs/{id}', role: 'Viewer' },
-  audit: { method: 'GET', path: 'api/audit', role: 'Viewer' },
-  // Grafana's own roles decide: the operator route makes the exporter treat
-  // its token as an operator's, the admin route as an admin's.
-  submitAsOperator: { method: 'POST', path: 'operator/jobs', role: 'Editor' },
-  submitAsAdmin: { method: 'POST', path: 'admin/jobs', role: 'Admin' },
-  cancelAsOperator: { method: 'POST', path: 'operator/jobs/{id}/cancel', role: 'Editor' },
-  cancelAsAdmin: { method: 'POST', path: 'admin/jobs/{id}/cancel', role: 'Admin' },
-} as const satisfies Record<string, ExporterCall>;
+export type ExporterCallName = keyof typeof calls;
 
-export type ExporterCallName = keyof typeof EXPORTER_CALLS;
+export const EXPORTER_CALLS = calls as Record<ExporterCallName, ExporterCall>;
 
 /** Fills `{name}`-style placeholders, each value URL-encoded; a missing value is a programming error. */
 export function fillPath(path: string, values: Record<string, string> = {}): string {
