@@ -14,6 +14,9 @@ export function formatDuration(seconds: number | undefined | null): string {
   }
   const sign = seconds < 0 ? '-' : '';
   let rest = Math.abs(seconds);
+  if (rest > 0 && rest < 0.01) {
+    return `${sign}< 0.01 s`;
+  }
   if (rest < 10) {
     return `${sign}${rest.toFixed(rest < 1 && rest > 0 ? 2 : rest % 1 === 0 ? 0 : 1)} s`;
   }

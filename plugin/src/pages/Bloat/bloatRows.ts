@@ -67,7 +67,8 @@ export function tableRows(m: BloatMetrics, nowMs = Date.now()): TableRow[] {
       // As the alert: the ratio counts only for tables with enough bloat to matter.
       bloatSeverity: bloatBytes !== undefined && bloatBytes >= floor ? severityOf('tableBloatRatio', bloatRatio) : bloatRatio === undefined ? 'unknown' : 'ok',
       deadSeverity: severityOf('deadTuples', deadTuples),
-      vacuumSeverity: deadTuples && deadTuples > 0 ? severityOf('vacuumAgeSeconds', vacuumAge) : 'ok',
+      // Never vacuumed: no age to judge (the alert has no series either).
+      vacuumSeverity: vacuumAge === undefined ? 'unknown' : deadTuples && deadTuples > 0 ? severityOf('vacuumAgeSeconds', vacuumAge) : 'ok',
     };
   });
 }
