@@ -168,7 +168,7 @@ export function Backups() {
         {target && (
           <Stack direction="row" gap={1}>
             <ActionButton action="backup" label="Back up now" icon="save" target={target} autoOpen={linkedAction === 'backup'} onClose={clearDeepLink} onFinished={refreshAfterJob} />
-            <ActionButton action="verify-backup" label="Verify newest" icon="check-square" target={target} autoOpen={linkedAction === 'verify-backup'} onClose={clearDeepLink} onFinished={refreshAfterJob} />
+            <ActionButton action="verify-backup" label="Verify newest" icon="check-circle" target={target} autoOpen={linkedAction === 'verify-backup'} onClose={clearDeepLink} onFinished={refreshAfterJob} />
           </Stack>
         )}
       </Stack>

@@ -101,7 +101,7 @@ export function Bloat() {
             <ActionButton
               action="vacuum"
               label="Vacuum full"
-              icon="compress-arrows"
+              icon="database"
               target={target ?? ''}
               params={{ database: row.original.database, table: row.original.table, full: true }}
               autoOpen={isLinked(row.original) && linked.action === 'vacuum-full'}
