@@ -47,3 +47,14 @@ export function humanRatio(ratio: number): string {
 export function humanCount(count: number): string {
   return count.toLocaleString('en-US');
 }
+
+const WORDS: Record<string, [string, string]> = { s: ['second', 'seconds'], m: ['minute', 'minutes'], h: ['hour', 'hours'], d: ['day', 'days'] };
+
+/** A rule's `for` as words: "15m" → "15 minutes", "1h" → "1 hour". */
+export function humanFor(duration: string): string {
+  const match = /^(\d+)([smhd])$/.exec(duration);
+  if (!match) throw new Error(`"${duration}" is not a duration like 15m`);
+  const count = Number(match[1]);
+  const [one, many] = WORDS[match[2] ?? 's'] ?? ['second', 'seconds'];
+  return `${count} ${count === 1 ? one : many}`;
+}

@@ -36,7 +36,10 @@ export interface AlertDefinition {
   unit: Unit;
   /** How long the condition must hold: one for both severities, or one each. */
   for: string | Partial<Record<Severity, string>>;
-  /** One line; `{{value}}` is the value, `{{threshold}}` the level crossed, `{{ $labels.x }}` a label. */
+  /**
+   * One line; `{{value}}` is the value, `{{threshold}}` the level crossed,
+   * `{{for}}` how long it has held (the rule's `for`), `{{ $labels.x }}` a label.
+   */
   summary: string;
   /** Says the value, the level and what it means. */
   description: string;

@@ -76,7 +76,7 @@ describe('Prometheus rule files', () => {
       expect(rule.annotations?.description, where).toMatch(/\$value/);
       expect(rule.annotations?.runbook_url, where).toBe(`${RUNBOOK_BASE_URL}${runbookPath(rule.alert ?? '')}`);
       // No placeholder left unfilled.
-      expect(`${rule.annotations?.summary ?? ''} ${rule.annotations?.description ?? ''}`, where).not.toMatch(/\{\{(value|threshold)\}\}/);
+      expect(`${rule.annotations?.summary ?? ''} ${rule.annotations?.description ?? ''}`, where).not.toMatch(/\{\{(value|threshold|for)\}\}/);
       await expect(access(join(REPO_ROOT, runbookPath(rule.alert ?? ''))), `runbook of ${where}`).resolves.toBeUndefined();
     }
   });

@@ -34,7 +34,7 @@ export const backups: GroupDefinition = {
       for: '15m',
       summary: 'Backup source {{ $labels.source }} of {{ $labels.target }} cannot be read',
       description:
-        'The exporter has not been able to read backup source {{ $labels.source }} (target {{ $labels.target }}) for 15 minutes (upkeep_backup_source_up = {{value}}). Its backups are not counted meanwhile, so BackupTooOld cannot fire for it: the reason is in upkeep_backup_source_error_info.',
+        'The exporter has not been able to read backup source {{ $labels.source }} (target {{ $labels.target }}) for {{for}} (upkeep_backup_source_up = {{value}}). Its backups are not counted meanwhile, so BackupTooOld cannot fire for it: the reason is in upkeep_backup_source_error_info.',
       fix: { page: 'backups' },
     },
     {

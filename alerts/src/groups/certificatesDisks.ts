@@ -37,7 +37,7 @@ export const certificatesDisks: GroupDefinition = {
       for: '15m',
       summary: 'Certificates of {{ $labels.target }} ({{ $labels.source }}) cannot be read',
       description:
-        'For 15 minutes the exporter could not read the certificates of {{ $labels.target }} (source {{ $labels.source }}{{ if $labels.path }}, path {{ $labels.path }}{{ end }}; failing = {{value}}). Their expiry cannot be watched meanwhile: the last known expiry is kept, a never-read one is unknown.',
+        'For {{for}} the exporter could not read the certificates of {{ $labels.target }} (source {{ $labels.source }}{{ if $labels.path }}, path {{ $labels.path }}{{ end }}; failing = {{value}}). Their expiry cannot be watched meanwhile: the last known expiry is kept, a never-read one is unknown.',
       fix: { page: 'certificates' },
     },
     {

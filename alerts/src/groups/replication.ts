@@ -37,7 +37,7 @@ export const replication: GroupDefinition = {
       for: '5m',
       summary: 'Standby {{ $labels.target }} receives no WAL',
       description:
-        'The WAL receiver of standby {{ $labels.target }} has not been streaming for 5 minutes (upkeep_pg_wal_receiver_up = {{value}}). The standby falls further behind every second and is no failover candidate.',
+        'The WAL receiver of standby {{ $labels.target }} has not been streaming for {{for}} (upkeep_pg_wal_receiver_up = {{value}}). The standby falls further behind every second and is no failover candidate.',
       fix: { page: 'replication' },
     },
     {
@@ -69,9 +69,9 @@ export const replication: GroupDefinition = {
       value: 'min by (target, slot) (upkeep_pg_replication_slot_active)',
       unit: 'count',
       for: '30m',
-      summary: 'Slot {{ $labels.slot }} on {{ $labels.target }} has had no consumer for 30 minutes',
+      summary: 'Slot {{ $labels.slot }} on {{ $labels.target }} has had no consumer for {{for}}',
       description:
-        'Nothing has been connected to replication slot {{ $labels.slot }} on {{ $labels.target }} for 30 minutes (active = {{value}}). An abandoned slot retains WAL forever; see ReplicationSlotRetainingWal for how much.',
+        'Nothing has been connected to replication slot {{ $labels.slot }} on {{ $labels.target }} for {{for}} (active = {{value}}). An abandoned slot retains WAL forever; see ReplicationSlotRetainingWal for how much.',
       fix: { page: 'replication' },
     },
   ],

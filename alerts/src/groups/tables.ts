@@ -65,7 +65,7 @@ export const tables: GroupDefinition = {
       for: '1h',
       summary: 'Database {{ $labels.datname }} on {{ $labels.target }} has {{value}} invalid index(es)',
       description:
-        'Database {{ $labels.datname }} on {{ $labels.target }} has had {{value}} invalid index(es) for an hour: left by a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY. Queries cannot use them, yet every write still maintains them.',
+        'Database {{ $labels.datname }} on {{ $labels.target }} has had {{value}} invalid index(es) for {{for}}: left by a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY. Queries cannot use them, yet every write still maintains them.',
       fix: { page: 'bloat', action: 'reindex' },
     },
     {

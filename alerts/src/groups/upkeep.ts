@@ -16,7 +16,7 @@ export const upkeep: GroupDefinition = {
       for: '2m',
       summary: 'Prometheus cannot scrape the Upkeep exporter {{ $labels.instance }}',
       description:
-        'Prometheus has not been able to scrape the Upkeep exporter at {{ $labels.instance }} for 2 minutes (up = {{value}}). Until it can, no other Upkeep alert can fire for the targets it watches.',
+        'Prometheus has not been able to scrape the Upkeep exporter at {{ $labels.instance }} for {{for}} (up = {{value}}). Until it can, no other Upkeep alert can fire for the targets it watches.',
       fix: { page: 'overview' },
     },
     {
@@ -27,7 +27,7 @@ export const upkeep: GroupDefinition = {
       for: '2m',
       summary: '{{ $labels.kind }} target {{ $labels.target }} does not answer',
       description:
-        'The {{ $labels.kind }} server {{ $labels.target }} has not answered the exporter for 2 minutes (upkeep_target_up = {{value}}): it is down, unreachable or refusing the exporter. Its other metrics are absent meanwhile.',
+        'The {{ $labels.kind }} server {{ $labels.target }} has not answered the exporter for {{for}} (upkeep_target_up = {{value}}): it is down, unreachable or refusing the exporter. Its other metrics are absent meanwhile.',
       fix: { page: 'overview' },
     },
     {
@@ -39,7 +39,7 @@ export const upkeep: GroupDefinition = {
       for: '15m',
       summary: 'Collector {{ $labels.collector }} fails for {{ $labels.target }}',
       description:
-        'Collector {{ $labels.collector }} has failed for target {{ $labels.target }} for 15 minutes (success = {{value}}) although the target answers. Its metrics are missing or stale, so the alerts built on them cannot fire.',
+        'Collector {{ $labels.collector }} has failed for target {{ $labels.target }} for {{for}} (success = {{value}}) although the target answers. Its metrics are missing or stale, so the alerts built on them cannot fire.',
       fix: { page: 'overview' },
     },
     {
