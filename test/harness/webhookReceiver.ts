@@ -22,28 +22,26 @@ export interface Notification {
 }
 
 export class WebhookReceiver {
-  readonly notifications: Notification[] = [];
-
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    readonly notifications: Notification[],
   ) {}
 
   static async start(): Promise<WebhookReceiver> {
     const port = await freePort();
-    let receiver: WebhookReceiver | undefined;
+    const notifications: Notification[] = [];
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Notification, 'receivedAt'>;
-        receiver?.notifications.push({ ...body, receivedAt: Date.now() });
+        notifications.push({ ...body, receivedAt: Date.now() });
         response.writeHead(200).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    receiver = new WebhookReceiver(server, `http://127.0.0.1:${port}/alerts`);
-    return receiver;
+    return new WebhookReceiver(server, `http://127.0.0.1:${port}/alerts`, notifications);
   }
 
   /** Alerts received so far with this status whose labels include `labels`. */
