@@ -15,6 +15,7 @@ import { alertGroups, alertNames, runbookPath, RUNBOOK_BASE_URL } from '../../al
 import { concreteRules } from '../../alerts/src/model.js';
 import { alertFiles, ALERTING_RULES_PATH, RECORDING_RULES_PATH } from '../../alerts/src/outputs.js';
 import { RECORDING_GROUP } from '../../alerts/src/recordingRules.js';
+import { SUMMARY_TABLE_HEADER, summaryTableRows } from '../../alerts/src/summaryTable.js';
 import { loadThresholds } from '../../alerts/src/thresholds.js';
 import { REPO_ROOT } from '../harness/cli.js';
 import { harness } from '../harness/index.js';
@@ -91,6 +92,11 @@ describe('Prometheus rule files', () => {
       expect(expressions.some((e) => e.includes(` warning `) && e.endsWith(`) ${sign} ${t.warning}`)), `${key} warning`).toBe(true);
       expect(expressions.some((e) => e.includes(` critical `) && e.endsWith(`) ${sign} ${t.critical}`)), `${key} critical`).toBe(true);
     }
+  });
+
+  it('are listed in the README with the levels they have', async () => {
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain([SUMMARY_TABLE_HEADER, ...summaryTableRows(loadThresholds())].join('\n'));
   });
 
   it('pass promtool test rules', async () => {
