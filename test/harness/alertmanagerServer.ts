@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../exporter/src/freePort.js';
 import { alertmanagerBinary } from './binaries.js';
+import { stopChild } from './processes.js';
 
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5000;
@@ -83,18 +84,10 @@ export class AlertmanagerServer {
     return this.get<ActiveAlert[]>('/api/v2/alerts');
   }
 
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+  stop(): Promise<void> {
+    return stopChild(this.child, STOP_GRACE_MS);
   }
+
 
   private async get<T>(path: string): Promise<T> {
     const response = await fetch(`${this.url}${path}`);
