@@ -173,8 +173,29 @@ export interface Column {
  * Rows from instant queries, joined on their labels: `values` names the
  * value column of each query. Row links carry the row's labels
  * (`${__data.fields.<label>}`) into the app page that holds the button.
+ * `unit`, `mappings` and `steps` apply to every column; `columns` overrides
+ * them for the columns named.
  */
-export function table(spec: Common & { queries: Query[]; values: string[]; sortBy?: { column: string; desc: boolean } }): PanelSpec {
+export interface ColumnOptions {
+  unit?: string;
+  mappings?: JsonObject[];
+  steps?: Steps;
+}
+
+/** Field overrides for the named columns: a unit, value mappings or colours of their own. */
+function columnOverrides(columns: Record<string, ColumnOptions>): JsonObject[] {
+  return Object.entries(columns).map(([name, options]) => {
+    const properties: JsonObject[] = [];
+    if (options.unit) properties.push({ id: 'unit', value: options.unit });
+    if (options.mappings) properties.push({ id: 'mappings', value: options.mappings });
+    if (options.steps) properties.push({ id: 'thresholds', value: { mode: 'absolute', steps: options.steps } });
+    return { matcher: { id: 'byName', options: name }, properties };
+  });
+}
+
+export function table(
+  spec: Common & { queries: Query[]; values: string[]; sortBy?: { column: string; desc: boolean }; columns?: Record<string, ColumnOptions> },
+): PanelSpec {
   const merged = spec.queries.length > 1;
   const renameByName: JsonObject = {};
   spec.values.forEach((name, i) => {
@@ -189,7 +210,7 @@ export function table(spec: Common & { queries: Query[]; values: string[]; sortB
       type: 'table',
       targets: spec.queries.map((q, i) => target(q, refIds[i] ?? 'Z', true)),
       transformations,
-      fieldConfig: fieldConfig(spec, { align: 'auto', cellOptions: { type: 'color-text' }, filterable: true }),
+      fieldConfig: { ...fieldConfig(spec, { align: 'auto', cellOptions: { type: 'color-text' }, filterable: true }), overrides: columnOverrides(spec.columns ?? {}) },
       options: {
         showHeader: true,
         cellHeight: 'sm',

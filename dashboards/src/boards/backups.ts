@@ -1,7 +1,7 @@
 /** Backups and WAL archiving: how old, how big, verified or not, and whether archiving keeps up. */
 import { appUrl } from '../appLinks.js';
 import { dashboard } from '../dashboard.js';
-import { fromRow, fromSeries, redFrom, row, stat, table, TARGET, thresholdSteps, timeseries, yesNo, type JsonObject } from '../panels.js';
+import { fromRow, fromSeries, redFrom, RED_BELOW_ONE, row, stat, table, TARGET, thresholdSteps, timeseries, yesNo, type JsonObject } from '../panels.js';
 
 const SOURCE = `${TARGET}, source=~"$source"`;
 
@@ -28,6 +28,10 @@ export function backups(): JsonObject {
         values: ['Newest backup age', 'Last verification age', 'Readable'],
         unit: 's',
         steps: thresholdSteps('backupAgeSeconds'),
+        columns: {
+          'Last verification age': { steps: thresholdSteps('backupVerifyAgeSeconds') },
+          Readable: { unit: 'none', mappings: yesNo('no', 'yes'), steps: RED_BELOW_ONE },
+        },
         sortBy: { column: 'Newest backup age', desc: true },
         links: [{ title: 'Back up ${__data.fields.target} now in the Upkeep app', url: appUrl('backups', { target: fromRow('target'), source: fromRow('source'), action: 'backup' }) }],
       }),
