@@ -71,18 +71,23 @@ async function runbookReferences(): Promise<Reference[]> {
   return fromExpressions(exprs.flat());
 }
 
+/** Test code of the app: test files, and helpers in test/ or __mocks__ folders. */
+const isTestCode = (path: string) => /\.(test|spec)\.tsx?$/.test(path) || /\/(test|__mocks__)\//.test(path);
+
 /**
  * The app's queries live in TypeScript, not in PromQL files: every
- * `upkeep_…` (and recording rule `upkeep:…`) name in its non-test sources.
- * plugin/src does not exist until the app is built; then there is nothing to read.
+ * `upkeep_…` (and recording rule `upkeep:…`) name in its sources, test code
+ * left out. A recording rule name starts with a letter after the colon, so a
+ * URL such as http://upkeep:9854 is no metric. Without plugin/src there is
+ * nothing to read.
  */
 export async function pluginReferences(root = join(REPO_ROOT, 'plugin/src')): Promise<Reference[]> {
   if (!(await exists(root))) return [];
-  const files = await filesUnder(root, (name) => /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name));
+  const files = (await filesUnder(root, (name) => /\.tsx?$/.test(name))).filter((file) => !isTestCode(`/${relative(root, file)}`));
   const refs = await Promise.all(
     files.map(async (file) => {
       const text = await readFile(file, 'utf8');
-      const names = new Set([...text.matchAll(/upkeep_[a-z0-9_]+|upkeep:[a-z0-9_:]+/g)].map((m) => m[0]));
+      const names = new Set([...text.matchAll(/upkeep_[a-z0-9_]+|upkeep:[a-z][a-z0-9_:]*/g)].map((m) => m[0]));
       return [...names].map((metric) => ({ metric, where: relative(REPO_ROOT, file) }));
     }),
   );
