@@ -58,3 +58,16 @@ export async function promtoolBinary(): Promise<string> {
   if (found) return found;
   throw new MissingBinaryError('promtool', 'prometheus');
 }
+
+/** Debian names the binary prometheus-alertmanager; upstream builds call it alertmanager. */
+export async function alertmanagerBinary(): Promise<string> {
+  const found = (await onPath('prometheus-alertmanager')) ?? (await onPath('alertmanager'));
+  if (found) return found;
+  throw new MissingBinaryError('prometheus-alertmanager', 'prometheus-alertmanager');
+}
+
+export async function amtoolBinary(): Promise<string> {
+  const found = await onPath('amtool');
+  if (found) return found;
+  throw new MissingBinaryError('amtool', 'prometheus-alertmanager');
+}

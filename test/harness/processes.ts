@@ -3,7 +3,7 @@
  * so when the tests run as root its tools run as an unprivileged system user
  * (`postgres`, else `nobody`) that owns the data directories.
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { systemUser } from '../../exporter/src/demo/systemUser.js';
 
@@ -57,4 +57,21 @@ function serverEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   for (const key of Object.keys(env)) if (key.startsWith('PG') && key !== 'PG_BIN') delete env[key];
   return env;
+}
+
+/**
+ * Stops a server the harness spawned: SIGTERM, then SIGKILL after `graceMs`
+ * if it has not exited (a server busy writing may ignore SIGTERM), so that a
+ * teardown can never hang.
+ */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../exporter/src/freePort.js';
 import { MissingBinaryError } from './binaries.js';
+import { stopChild } from './processes.js';
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
@@ -86,18 +87,10 @@ export class PrometheusServer {
     if (!response.ok) throw new Error(`prometheus reload answered ${response.status}: ${await response.text()}`);
   }
 
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+  stop(): Promise<void> {
+    return stopChild(this.child, STOP_GRACE_MS);
   }
+
 
   private keep(chunk: Buffer): void {
     this.output = (this.output + chunk.toString()).slice(-20_000);

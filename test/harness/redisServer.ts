@@ -5,6 +5,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../exporter/src/freePort.js';
 import { isProcessAlive } from '../../exporter/src/demo/postmaster.js';
+import { stopChild } from './processes.js';
 
 const STOP_GRACE_MS = 10_000;
 
@@ -62,17 +63,8 @@ export class RedisServer {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      // Redis may ignore SIGTERM while it writes (its first AOF rewrite, for
-      // one): after a grace period it is killed, so teardown cannot hang.
-      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    // Redis may ignore SIGTERM while it writes (its first AOF rewrite, for one).
+    if (child) await stopChild(child, STOP_GRACE_MS);
   }
 }
 

@@ -18,6 +18,7 @@ import { freePort } from '../../exporter/src/freePort.js';
 import { JobService } from '../../exporter/src/jobs/jobService.js';
 import { SampleSet } from '../../exporter/src/metrics/family.js';
 import { ActionSchedules, truncateToResolution } from '../../exporter/src/scheduler/actionSchedules.js';
+import { scheduleLastTick } from '../../exporter/src/scheduler/scheduleMetrics.js';
 import { TargetSet } from '../../exporter/src/targets/index.js';
 import { captureLog, eventually, harness, queryOnce, type CapturedLog } from '../harness/index.js';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.js';
@@ -182,7 +183,14 @@ describe('scheduled actions', () => {
     const lastSuccess = fromFirst.get('upkeep_schedule_last_success_timestamp_seconds{every-second}') ?? 0;
     expect(lastRun).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(lastSuccess).toBeGreaterThanOrEqual(lastRun);
-    expect(fromSecond).toEqual(fromFirst);
+    const fromDatabase = (m: Map<string, number>) => [...m].filter(([key]) => !key.startsWith(scheduleLastTick.name));
+    expect(fromDatabase(fromSecond)).toEqual(fromDatabase(fromFirst));
+    // Each replica saw the ticks itself; every one it saw started a job (on one replica or the other).
+    for (const metrics of [fromFirst, fromSecond]) {
+      const lastTick = metrics.get(`${scheduleLastTick.name}{every-second}`) ?? 0;
+      expect(lastTick).toBeGreaterThan(0);
+      expect(lastTick).toBeLessThanOrEqual(lastRun);
+    }
     expect([...first.captured.lines, ...second.captured.lines].filter((l) => l.level === 'error' || l.event === 'schedule.tick_failed')).toEqual([]);
   });
 
@@ -219,6 +227,8 @@ describe('scheduled actions', () => {
     const metrics = metricsOf(replica.schedules);
     expect(metrics.get('upkeep_schedule_last_run_timestamp_seconds{outside-window}')).toBe(0);
     expect(metrics.get('upkeep_schedule_last_success_timestamp_seconds{outside-window}')).toBe(0);
+    // A tick the window skips on purpose is not one that should have run.
+    expect(metrics.get(`${scheduleLastTick.name}{outside-window}`)).toBe(0);
   });
 
   it('records a submit refused because the previous run still holds the scope, and carries on', async () => {
@@ -239,7 +249,12 @@ describe('scheduled actions', () => {
     expect(conflicts).toHaveLength(refused.length);
 
     await replica.schedules.refreshMetrics();
-    expect(metricsOf(replica.schedules).get('upkeep_schedule_last_success_timestamp_seconds{overlapping}')).toBe(0);
+    const whileBlocked = metricsOf(replica.schedules);
+    expect(whileBlocked.get('upkeep_schedule_last_success_timestamp_seconds{overlapping}')).toBe(0);
+    // The refused ticks came after the one run that started: ScheduledJobNotRun's signal.
+    const lastRefused = Math.max(...refused.map((r) => r.fire_time.getTime() / 1000));
+    expect(whileBlocked.get(`${scheduleLastTick.name}{overlapping}`)).toBe(lastRefused);
+    expect(whileBlocked.get('upkeep_schedule_last_run_timestamp_seconds{overlapping}')).toBeLessThan(lastRefused);
     blocking.release();
     const jobId = running[0]?.job_id ?? '';
     await eventually(async () => (await ticks('overlapping')).some((t) => t.job_id === jobId && t.outcome === 'succeeded'), 'the released job recorded as succeeded');
@@ -283,8 +298,11 @@ describe('scheduled actions', () => {
     await replica.stop();
     const skipped = replica.captured.events('schedule.tick_skipped');
     expect(skipped[0]).toMatchObject({ level: 'warn', schedule: 'no-state', reason: 'state_unavailable' });
-    // Nothing known yet, so nothing claimed: no series rather than a false 0.
-    expect(metricsOf(replica.schedules).size).toBe(0);
+    // Nothing known from the state database, so no run or success series rather than a false 0;
+    // the ticks themselves did come, and say so.
+    const metrics = metricsOf(replica.schedules);
+    expect([...metrics.keys()]).toEqual([`${scheduleLastTick.name}{no-state}`]);
+    expect(metrics.get(`${scheduleLastTick.name}{no-state}`)).toBe(Math.max(...skipped.map((e) => Date.parse(String(e.fireTime)) / 1000)));
   });
 
   it('refuses to schedule anything without a state database', async () => {

@@ -4,9 +4,6 @@
  * runner, the silence is active while a job runs and expired once it ends;
  * an unreachable Alertmanager costs a warning, never the job.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { access, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertmanagerSilencer } from '../../exporter/src/alerting/alertmanagerSilences.js';
 import { catalogOf, collectors } from '../../exporter/src/collectors/index.js';
@@ -16,80 +13,10 @@ import type { Caller, JobRecord } from '../../exporter/src/jobs/jobRecord.js';
 import { JobService } from '../../exporter/src/jobs/jobService.js';
 import type { JobSilencer } from '../../exporter/src/jobs/silences.js';
 import { TargetSet } from '../../exporter/src/targets/index.js';
+import { AlertmanagerServer, type Silence } from '../harness/alertmanagerServer.js';
 import { captureLog, eventually, harness, temporaryDirectory, type CapturedLog } from '../harness/index.js';
 import { createTestDatabase, type TestDatabase } from '../harness/databases.js';
 import { blockUntilReleased } from '../harness/testActions.js';
-
-const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
-
-interface Silence {
-  id: string;
-  status: { state: 'active' | 'pending' | 'expired' };
-  matchers: { name: string; value: string; isRegex: boolean; isEqual?: boolean }[];
-  createdBy: string;
-  comment: string;
-  startsAt: string;
-  endsAt: string;
-}
-
-/** A throwaway Alertmanager on 127.0.0.1, clustering off, silences kept in a temporary directory. */
-class AlertmanagerProcess {
-  private output = '';
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-  ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-  }
-
-  static async start(): Promise<AlertmanagerProcess> {
-    await access(ALERTMANAGER).catch(() => {
-      throw new Error(`${ALERTMANAGER} not found: install the Debian package "prometheus-alertmanager"`);
-    });
-    const dir = await temporaryDirectory('alertmanager-');
-    const config = join(dir, 'alertmanager.yml');
-    await writeFile(config, 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n');
-    const port = await freePort();
-    const child = spawn(
-      ALERTMANAGER,
-      [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const server = new AlertmanagerProcess(child, `http://127.0.0.1:${port}`);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && child.exitCode === null) {
-      const ready = await fetch(`${server.url}/-/ready`).then((r) => r.ok, () => false);
-      if (ready) return server;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await server.stop();
-    throw new Error(`alertmanager did not become ready on port ${port}:\n${server.output.slice(-2000)}`);
-  }
-
-  async silences(): Promise<Silence[]> {
-    const response = await fetch(`${this.url}/api/v2/silences`);
-    if (!response.ok) throw new Error(`GET /api/v2/silences answered ${response.status}`);
-    return (await response.json()) as Silence[];
-  }
-
-  async silence(id: string): Promise<Silence | undefined> {
-    return (await this.silences()).find((s) => s.id === id);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-  }
-}
 
 /** A job as the runner hands it to the silencer. */
 function jobRecord(fields: Partial<JobRecord>): JobRecord {
@@ -122,11 +49,11 @@ const blocking = blockUntilReleased();
 const operator: Caller = { actor: 'bob', tokenName: 'ops', role: 'operator', origin: 'api' };
 
 describe('Alertmanager maintenance silences', () => {
-  let alertmanager: AlertmanagerProcess;
+  let alertmanager: AlertmanagerServer;
   let state: TestDatabase;
 
   beforeAll(async () => {
-    [alertmanager, state] = await Promise.all([AlertmanagerProcess.start(), createTestDatabase('silence_state')]);
+    [alertmanager, state] = await Promise.all([temporaryDirectory('alertmanager-').then((dir) => AlertmanagerServer.start(dir)), createTestDatabase('silence_state')]);
   });
 
   afterAll(async () => {

@@ -278,6 +278,10 @@ describe('job API with tokens and a state database', () => {
   });
 
   it('records a failing action as failed, with its error, and counts it', async () => {
+    // Counted from 0, so that increase() sees the first failure after a restart.
+    const before = await exporter.scrape();
+    expect(before.metrics.value('upkeep_job_runs_total', { action: 'always-fails', result: 'failed' })).toBe(0);
+    expect(before.metrics.value('upkeep_job_runs_total', { action: 'server-sleep', result: 'interrupted' })).toBe(0);
     const res = await api<{ job: JobBody }>(url, 'POST', '/api/v1/jobs', { token: TOKENS.operator, body: { action: 'always-fails', target: 'main' } });
     const done = await waitForJob(url, res.body.job.id, TOKENS.viewer);
     expect(done.status).toBe('failed');

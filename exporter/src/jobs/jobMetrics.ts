@@ -5,6 +5,7 @@
  * reports the same.
  */
 import { counter, gauge, histogram, type HistogramValue, type SampleSet } from '../metrics/family.js';
+import { FINISHED_STATUSES } from './jobRecord.js';
 
 export const jobRuns = counter('upkeep_job_runs_total', 'Maintenance jobs this exporter process finished, by action and result (succeeded, failed, cancelled, interrupted); dry runs included.', ['action', 'result']);
 export const jobLastSuccess = gauge(
@@ -26,6 +27,16 @@ interface DurationState {
 
 export class JobMetrics {
   private readonly runs = new Map<string, number>();
+  /**
+   * Every action's run counters start at 0, one per result: Prometheus'
+   * increase() takes a new series' first sample as its baseline, so a
+   * counter born at 1 would hide the first failure after every restart from
+   * an alert such as increase(upkeep_job_runs_total{result="failed"}[1h]) > 0.
+   */
+  constructor(actionNames: readonly string[] = []) {
+    for (const action of actionNames) for (const result of FINISHED_STATUSES) this.runs.set(`${action}\u0000${result}`, 0);
+  }
+
   private readonly durations = new Map<string, DurationState>();
   private lastSuccess = new Map<string, { action: string; target: string; at: number }>();
   running = 0;

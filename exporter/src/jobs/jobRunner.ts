@@ -90,7 +90,7 @@ export interface JobRunnerOptions {
 export class JobRunner {
   readonly instanceId = randomUUID();
   readonly store: JobStore;
-  readonly metrics = new JobMetrics();
+  readonly metrics: JobMetrics;
   private readonly presence: InstancePresence;
   private readonly running = new Map<string, RunningJob>();
   private readonly actions: Map<string, AnyAction>;
@@ -107,6 +107,7 @@ export class JobRunner {
   private readonly unrecorded = new Map<string, { attempts: number; record: () => Promise<unknown> }>();
 
   constructor(private readonly options: JobRunnerOptions) {
+    this.metrics = new JobMetrics(options.actions.map((a) => a.name));
     this.store = new JobStore(options.db);
     this.presence = new InstancePresence(this.instanceId, options.db, this.store, options.log);
     this.actions = new Map(options.actions.map((a) => [a.name, a]));

@@ -148,6 +148,8 @@ export class ActionSchedules {
     if (this.stopped) return;
     const fireTime = truncateToResolution(slot, schedule.cron);
     const log = this.log.child({ schedule: schedule.name, fireTime: fireTime.toISOString() });
+    const inside = schedule.window === undefined || isInsideWindow(fireTime, schedule.window);
+    if (inside) this.metrics.recordTick(schedule.name, fireTime);
     const runner = this.options.jobs.runner;
     if (!runner) {
       log.warn('schedule.tick_skipped', { reason: 'state_unavailable', message: 'the state database is not ready, so this tick cannot be claimed; it is skipped' });
@@ -155,7 +157,6 @@ export class ActionSchedules {
     }
     const store = this.storeFor(runner);
     try {
-      const inside = schedule.window === undefined || isInsideWindow(fireTime, schedule.window);
       const outside = schedule.window && !inside ? `outside the maintenance window ${describeWindow(schedule.window)}` : undefined;
       if (!(await store.claim(schedule.name, fireTime, runner.instanceId, outside ? 'skipped_window' : 'claimed', outside))) {
         log.debug('schedule.tick_taken', { message: 'another replica claimed this tick' });

@@ -17,11 +17,22 @@ export const scheduleLastSuccess = gauge(
   ['schedule'],
 );
 
+export const scheduleLastTick = gauge(
+  'upkeep_schedule_last_tick_timestamp_seconds',
+  'Unix time of the last tick of the schedule inside its maintenance window that this exporter process reached (0: none since it started). A tick newer than upkeep_schedule_last_run_timestamp_seconds started no job: the state database was down, the previous run still held the scope, or the request was refused.',
+  ['schedule'],
+);
+
 const seconds = (at: Date | undefined): number => (at ? at.getTime() / 1000 : 0);
 
 export class ScheduleMetrics {
   /** Undefined until the state database answered once: before that nothing true can be said. */
   private times: Map<string, ScheduleTimes> | undefined;
+  /**
+   * Kept in memory, not in the state database: a tick that could not reach
+   * the database is exactly the one that must show.
+   */
+  private readonly lastTicks = new Map<string, Date>();
 
   constructor(private readonly schedules: readonly string[]) {}
 
@@ -29,7 +40,13 @@ export class ScheduleMetrics {
     this.times = times;
   }
 
+  /** A tick inside the window came, whatever became of it. */
+  recordTick(schedule: string, fireTime: Date): void {
+    this.lastTicks.set(schedule, fireTime);
+  }
+
   emitInto(out: SampleSet): void {
+    for (const schedule of this.schedules) out.add(scheduleLastTick, { schedule }, seconds(this.lastTicks.get(schedule)));
     const times = this.times;
     if (!times) return;
     for (const schedule of this.schedules) {
