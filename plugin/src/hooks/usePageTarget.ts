@@ -5,12 +5,12 @@ import { useUrlState } from './useUrlState';
 
 /**
  * The target a page shows: `?target=` when given, else the first target of
- * the page's kind (written back into the URL, so the page can be shared).
+ * the page's kinds (written back into the URL, so the page can be shared).
  */
-export function usePageTarget(kind: string) {
+export function usePageTarget(...kinds: string[]) {
   const targets = useTargets();
   const [params, update] = useUrlState();
-  const ofKind = (targets.data ?? []).filter((t: ExporterTarget) => t.kind === kind).map((t) => t.name);
+  const ofKind = (targets.data ?? []).filter((t: ExporterTarget) => kinds.includes(t.kind)).map((t) => t.name);
   const requested = params.get('target') ?? undefined;
   const firstOfKind = ofKind[0];
   const target = requested ?? firstOfKind;
@@ -21,6 +21,8 @@ export function usePageTarget(kind: string) {
   }, [requested, firstOfKind, update]);
   return {
     target,
+    /** The target's kind, when the exporter lists it. */
+    kind: targets.data?.find((t) => t.name === target)?.kind,
     /** The targets to choose from; a requested target the exporter does not list is kept (its metrics may still exist). */
     choices: requested && !ofKind.includes(requested) ? [...ofKind, requested] : ofKind,
     setTarget: (name: string) => update({ target: name }),

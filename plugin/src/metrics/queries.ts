@@ -48,6 +48,15 @@ export const backupQueries = (target: string) => ({
   archiveLastFailure: `upkeep_pg_wal_archive_last_failure_timestamp_seconds${selector(target)}`,
 });
 
+export const redisPersistenceQueries = (target: string) => ({
+  lastSave: `upkeep_redis_rdb_last_save_timestamp_seconds${selector(target)}`,
+  saveAge: `time() - upkeep_redis_rdb_last_save_timestamp_seconds${selector(target)}`,
+  lastBgsaveOk: `upkeep_redis_rdb_last_bgsave_success${selector(target)}`,
+  changesSinceSave: `upkeep_redis_rdb_changes_since_last_save${selector(target)}`,
+  bgsaveInProgress: `upkeep_redis_rdb_bgsave_in_progress${selector(target)}`,
+  aofEnabled: `upkeep_redis_aof_enabled${selector(target)}`,
+});
+
 export const replicationQueries = (target: string) => ({
   info: `upkeep_postgres_info${selector(target)}`,
   standbys: `upkeep_pg_replication_standbys${selector(target)}`,

@@ -20,12 +20,15 @@ export interface Threshold {
 export type ThresholdKey =
   | 'backupAgeSeconds'
   | 'backupVerifyAgeSeconds'
+  | 'walArchiveFailingSeconds'
   | 'replicationLagSeconds'
   | 'replicationLagBytes'
   | 'replicationSlotRetainedBytes'
   | 'pgCacheHitRatio'
   | 'redisHitRatio'
   | 'redisMemoryRatio'
+  | 'redisEvictionsPerSecond'
+  | 'redisPersistenceAgeSeconds'
   | 'tableBloatRatio'
   | 'deadTuples'
   | 'vacuumAgeSeconds'
@@ -34,6 +37,7 @@ export type ThresholdKey =
   | 'idleInTransactionSeconds'
   | 'certDaysLeft'
   | 'diskUsedRatio'
+  | 'diskFullInSeconds'
   | 'inodesFreeRatio';
 
 export const THRESHOLDS = thresholdFile as unknown as Record<ThresholdKey, Threshold>;

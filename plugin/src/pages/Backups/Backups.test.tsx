@@ -94,6 +94,22 @@ describe('Backups page', () => {
     expect(within(dialog).getByRole('button', { name: /run prune/i })).toBeDisabled();
   });
 
+  it('shows a Redis target’s persistence with BGSAVE, opened by a runbook’s link', async () => {
+    signInAs('Editor');
+    new ExporterFake()
+      .install()
+      .prom('upkeep_redis_rdb_last_save_timestamp_seconds{target="cache"}', [sample({ target: 'cache' }, hoursAgo(30))])
+      .prom('time() - upkeep_redis_rdb_last_save_timestamp_seconds{target="cache"}', [sample({ target: 'cache' }, 30 * 3600)])
+      .prom('upkeep_redis_rdb_last_bgsave_success{target="cache"}', [sample({ target: 'cache' }, 1)]);
+    renderPage(<Backups />, '/backups?target=cache&action=redis-bgsave');
+    const section = await screen.findByTestId('redis-persistence');
+    // 30 h without a save: past the 24 h critical line of RedisPersistenceStale.
+    const lastSave = await within(section).findByText('last RDB save 1 d 6 h ago');
+    expect(lastSave.closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
+    expect(await screen.findByRole('dialog')).toHaveTextContent(/BGSAVE|bgsave/);
+    expect(screen.queryByText('Dump directory')).toBeNull();
+  });
+
   it('says so when the target has no dump directory for the actions', async () => {
     signInAs('Editor');
     const fake = new ExporterFake().install();

@@ -7,7 +7,19 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Badge, EmptyState, Field, Input, InteractiveTable, LoadingPlaceholder, Stack, Text, useStyles2, type Column } from '@grafana/ui';
+import {
+  Alert,
+  Badge,
+  EmptyState,
+  Field,
+  Input,
+  InteractiveTable,
+  LoadingPlaceholder,
+  Stack,
+  Text,
+  useStyles2,
+  type Column,
+} from '@grafana/ui';
 import { exporterClient } from '../../api/exporterClient';
 import type { ListedDump } from '../../api/exporterTypes';
 import { RequestError } from '../../api/requestErrors';
@@ -24,6 +36,7 @@ import { useRefreshAfterJob } from '../../hooks/useRefreshAfterJob';
 import { useUrlState } from '../../hooks/useUrlState';
 import { backupQueries } from '../../metrics/queries';
 import { sourceRows, type SourceRow } from './backupSources';
+import { RedisPersistence } from './RedisPersistence';
 
 interface KindLine {
   id: string;
@@ -38,10 +51,15 @@ const positiveNumber = (text: string): number | undefined => {
 
 export function Backups() {
   const styles = useStyles2(getStyles);
-  const { target, choices, setTarget, targetsError } = usePageTarget('postgres');
+  const { target, kind, choices, setTarget, targetsError } = usePageTarget('postgres', 'redis');
   const [params, update] = useUrlState();
   const metrics = useMetrics(backupQueries(target ?? ''));
-  const dumps = useLoader(() => (target ? exporterClient.backups(target) : Promise.resolve(undefined)), target ?? '', 30_000);
+  const isRedis = kind === 'redis';
+  const dumps = useLoader(
+    () => (target && !isRedis ? exporterClient.backups(target) : Promise.resolve(undefined)),
+    `${target ?? ''}/${kind ?? ''}`,
+    30_000
+  );
   const reloadAll = () => {
     metrics.reload();
     dumps.reload();
@@ -55,7 +73,9 @@ export function Backups() {
   const lines = useMemo<KindLine[]>(() => {
     const sources = metrics.data ? sourceRows(metrics.data) : [];
     return sources.flatMap((source): KindLine[] =>
-      source.kinds.length > 0 ? source.kinds.map((kind) => ({ id: `${source.source}/${kind.kind}`, source, kind })) : [{ id: source.source, source, kind: undefined }],
+      source.kinds.length > 0
+        ? source.kinds.map((kind) => ({ id: `${source.source}/${kind.kind}`, source, kind }))
+        : [{ id: source.source, source, kind: undefined }]
     );
   }, [metrics.data]);
   const archive = metrics.data;
@@ -82,9 +102,16 @@ export function Backups() {
         header: 'Status',
         cell: ({ row }) =>
           row.original.source.up === false ? (
-            <SeverityCell severity="critical" text={`down: ${row.original.source.errorReason ?? 'error'}`} tooltip="The exporter log has the full message (backup_source.down)." />
+            <SeverityCell
+              severity="critical"
+              text={`down: ${row.original.source.errorReason ?? 'error'}`}
+              tooltip="The exporter log has the full message (backup_source.down)."
+            />
           ) : (
-            <SeverityCell severity={row.original.source.up ? 'ok' : 'unknown'} text={row.original.source.up ? 'read' : '—'} />
+            <SeverityCell
+              severity={row.original.source.up ? 'ok' : 'unknown'}
+              text={row.original.source.up ? 'read' : '—'}
+            />
           ),
       },
       { id: 'kind', header: 'Kind', cell: ({ row }) => row.original.kind?.kind ?? '—' },
@@ -95,7 +122,11 @@ export function Backups() {
           row.original.kind ? (
             <SeverityCell
               severity={row.original.kind.severity}
-              text={row.original.kind.ageSeconds === undefined ? 'none' : `${formatDuration(row.original.kind.ageSeconds)} ago`}
+              text={
+                row.original.kind.ageSeconds === undefined
+                  ? 'none'
+                  : `${formatDuration(row.original.kind.ageSeconds)} ago`
+              }
             />
           ) : (
             '—'
@@ -121,10 +152,15 @@ export function Backups() {
       {
         id: 'verified',
         header: 'Last verified',
-        cell: ({ row }) => <SeverityCell severity={row.original.source.verifySeverity} text={formatAgo(row.original.source.lastVerified)} />,
+        cell: ({ row }) => (
+          <SeverityCell
+            severity={row.original.source.verifySeverity}
+            text={formatAgo(row.original.source.lastVerified)}
+          />
+        ),
       },
     ],
-    [],
+    []
   );
 
   const dumpColumns = useMemo<Array<Column<ListedDump>>>(
@@ -141,22 +177,44 @@ export function Backups() {
           if (!v) {
             return <SeverityCell severity="unknown" text="never" />;
           }
-          return <SeverityCell severity={v.ok ? 'ok' : 'critical'} text={`${v.ok ? 'passed' : 'failed'} ${formatTime(v.verifiedAt)}`} tooltip={v.detail ?? v.method} />;
+          return (
+            <SeverityCell
+              severity={v.ok ? 'ok' : 'critical'}
+              text={`${v.ok ? 'passed' : 'failed'} ${formatTime(v.verifiedAt)}`}
+              tooltip={v.detail ?? v.method}
+            />
+          );
         },
       },
       {
         id: 'counted',
         header: 'Counts as backup',
         cell: ({ row }) =>
-          row.original.counted ? 'yes' : <SeverityCell severity="warning" text={row.original.problem?.reason ?? 'no'} tooltip={row.original.problem?.message} />,
+          row.original.counted ? (
+            'yes'
+          ) : (
+            <SeverityCell
+              severity="warning"
+              text={row.original.problem?.reason ?? 'no'}
+              tooltip={row.original.problem?.message}
+            />
+          ),
       },
       {
         id: 'actions',
         header: '',
-        cell: ({ row }) => <ActionButton action="verify-backup" label="Verify" target={target ?? ''} params={{ file: row.original.file }} onFinished={refreshAfterJob} />,
+        cell: ({ row }) => (
+          <ActionButton
+            action="verify-backup"
+            label="Verify"
+            target={target ?? ''}
+            params={{ file: row.original.file }}
+            onFinished={refreshAfterJob}
+          />
+        ),
       },
     ],
-    [target, refreshAfterJob],
+    [target, refreshAfterJob]
   );
 
   const noDumpDir = dumps.error instanceof RequestError && dumps.error.code === 'no_dump_dir_source';
@@ -165,94 +223,146 @@ export function Backups() {
     <PageFrame>
       <Stack direction="row" alignItems="flex-end" gap={2} wrap="wrap">
         <TargetPicker targets={choices} value={target} onChange={setTarget} />
-        {target && (
+        {target && !isRedis && (
           <Stack direction="row" gap={1}>
-            <ActionButton action="backup" label="Back up now" icon="save" target={target} autoOpen={linkedAction === 'backup'} onClose={clearDeepLink} onFinished={refreshAfterJob} />
-            <ActionButton action="verify-backup" label="Verify newest" icon="check-circle" target={target} autoOpen={linkedAction === 'verify-backup'} onClose={clearDeepLink} onFinished={refreshAfterJob} />
+            <ActionButton
+              action="backup"
+              label="Back up now"
+              icon="save"
+              target={target}
+              autoOpen={linkedAction === 'backup'}
+              onClose={clearDeepLink}
+              onFinished={refreshAfterJob}
+            />
+            <ActionButton
+              action="verify-backup"
+              label="Verify newest"
+              icon="check-circle"
+              target={target}
+              autoOpen={linkedAction === 'verify-backup'}
+              onClose={clearDeepLink}
+              onFinished={refreshAfterJob}
+            />
           </Stack>
         )}
       </Stack>
       <ProblemAlert title="Could not list the exporter’s targets" error={targetsError} />
-      <ProblemAlert title="Could not read the metrics" error={metrics.error} />
-
-      <section>
-        <Text element="h4">Sources</Text>
-        {metrics.loading ? (
-          <LoadingPlaceholder text="Reading backup sources…" />
-        ) : lines.length === 0 ? (
-          <EmptyState variant="not-found" message="No backup sources">
-            {target ?? 'This target'} has no backup sources in the exporter’s configuration (backups: with target: {target}).
-          </EmptyState>
-        ) : (
-          <div className={styles.scroll}>
-            <InteractiveTable columns={sourceColumns} data={lines} getRowId={(line) => line.id} />
-          </div>
-        )}
-      </section>
-
-      {archiveEnabled && (
-        <section>
-          <Text element="h4">WAL archiving</Text>
-          <Stack direction="row" gap={2} wrap="wrap">
-            <SeverityCell severity={archiveEnabled.value === 1 ? 'ok' : 'warning'} text={archiveEnabled.value === 1 ? `on (${archiveEnabled.labels.archive_mode})` : 'off'} />
-            <Text color="secondary">last archived {formatAgo(lastArchived)}</Text>
-            {lastArchiveFailure !== undefined && (
-              <SeverityCell
-                severity={lastArchived === undefined || lastArchiveFailure > lastArchived ? 'critical' : 'ok'}
-                text={`last failure ${formatAgo(lastArchiveFailure)}`}
-                tooltip="Archiving is failing now when the last failure is newer than the last success."
-              />
-            )}
-          </Stack>
-        </section>
+      {target && isRedis && (
+        <RedisPersistence
+          target={target}
+          autoOpen={linkedAction === 'redis-bgsave'}
+          onClose={clearDeepLink}
+          onFinished={refreshAfterJob}
+        />
       )}
+      {!isRedis && (
+        <>
+          <ProblemAlert title="Could not read the metrics" error={metrics.error} />
 
-      <section>
-        <Text element="h4">Dump directory</Text>
-        {noDumpDir ? (
-          <Alert severity="info" title="No dump directory">
-            The backup actions need a backup source of kind dump-dir for {target}; its other sources are read, not written.
-          </Alert>
-        ) : (
-          <>
-            <ProblemAlert title="Could not list the dump directory" error={dumps.error} />
-            {dumps.data && (
-              <Stack direction="column" gap={1}>
-                <Text color="secondary" variant="bodySmall">
-                  {dumps.data.source.name}: {dumps.data.source.path}
-                  {Object.entries(dumps.data.ignored)
-                    .filter(([, n]) => n > 0)
-                    .map(([reason, n]) => ` · ${n} ${reason}`)
-                    .join('')}
-                </Text>
-                <Stack direction="row" alignItems="flex-end" gap={1} wrap="wrap">
-                  <Field label="Keep the newest" description="dumps per database" noMargin>
-                    <Input width={12} type="number" min={1} value={keepLast} onChange={(e) => setKeepLast(e.currentTarget.value)} aria-label="Keep the newest" />
-                  </Field>
-                  <Field label="and every dump younger than" description="days (optional)" noMargin>
-                    <Input width={12} type="number" min={0} value={maxAgeDays} onChange={(e) => setMaxAgeDays(e.currentTarget.value)} aria-label="Keep younger than days" />
-                  </Field>
-                  <ActionButton
-                    action="prune-backups"
-                    label="Prune…"
-                    icon="trash-alt"
-                    target={target ?? ''}
-                    params={{ keepLast: positiveNumber(keepLast), maxAgeDays: positiveNumber(maxAgeDays) }}
-                    autoOpen={linkedAction === 'prune-backups'}
-                    onClose={clearDeepLink}
-                    onFinished={refreshAfterJob}
+          <section>
+            <Text element="h4">Sources</Text>
+            {metrics.loading ? (
+              <LoadingPlaceholder text="Reading backup sources…" />
+            ) : lines.length === 0 ? (
+              <EmptyState variant="not-found" message="No backup sources">
+                {target ?? 'This target'} has no backup sources in the exporter’s configuration (backups: with target:{' '}
+                {target}).
+              </EmptyState>
+            ) : (
+              <div className={styles.scroll}>
+                <InteractiveTable columns={sourceColumns} data={lines} getRowId={(line) => line.id} />
+              </div>
+            )}
+          </section>
+
+          {archiveEnabled && (
+            <section>
+              <Text element="h4">WAL archiving</Text>
+              <Stack direction="row" gap={2} wrap="wrap">
+                <SeverityCell
+                  severity={archiveEnabled.value === 1 ? 'ok' : 'warning'}
+                  text={archiveEnabled.value === 1 ? `on (${archiveEnabled.labels.archive_mode})` : 'off'}
+                />
+                <Text color="secondary">last archived {formatAgo(lastArchived)}</Text>
+                {lastArchiveFailure !== undefined && (
+                  <SeverityCell
+                    severity={lastArchived === undefined || lastArchiveFailure > lastArchived ? 'critical' : 'ok'}
+                    text={`last failure ${formatAgo(lastArchiveFailure)}`}
+                    tooltip="Archiving is failing now when the last failure is newer than the last success."
                   />
-                </Stack>
-                {dumps.data.dumps.length === 0 ? (
-                  <Text color="secondary">No dumps yet: “Back up now” writes the first.</Text>
-                ) : (
-                  <InteractiveTable columns={dumpColumns} data={dumps.data.dumps} getRowId={(d) => d.file} pageSize={20} />
                 )}
               </Stack>
+            </section>
+          )}
+
+          <section>
+            <Text element="h4">Dump directory</Text>
+            {noDumpDir ? (
+              <Alert severity="info" title="No dump directory">
+                The backup actions need a backup source of kind dump-dir for {target}; its other sources are read, not
+                written.
+              </Alert>
+            ) : (
+              <>
+                <ProblemAlert title="Could not list the dump directory" error={dumps.error} />
+                {dumps.data && (
+                  <Stack direction="column" gap={1}>
+                    <Text color="secondary" variant="bodySmall">
+                      {dumps.data.source.name}: {dumps.data.source.path}
+                      {Object.entries(dumps.data.ignored)
+                        .filter(([, n]) => n > 0)
+                        .map(([reason, n]) => ` · ${n} ${reason}`)
+                        .join('')}
+                    </Text>
+                    <Stack direction="row" alignItems="flex-end" gap={1} wrap="wrap">
+                      <Field label="Keep the newest" description="dumps per database" noMargin>
+                        <Input
+                          width={12}
+                          type="number"
+                          min={1}
+                          value={keepLast}
+                          onChange={(e) => setKeepLast(e.currentTarget.value)}
+                          aria-label="Keep the newest"
+                        />
+                      </Field>
+                      <Field label="and every dump younger than" description="days (optional)" noMargin>
+                        <Input
+                          width={12}
+                          type="number"
+                          min={0}
+                          value={maxAgeDays}
+                          onChange={(e) => setMaxAgeDays(e.currentTarget.value)}
+                          aria-label="Keep younger than days"
+                        />
+                      </Field>
+                      <ActionButton
+                        action="prune-backups"
+                        label="Prune…"
+                        icon="trash-alt"
+                        target={target ?? ''}
+                        params={{ keepLast: positiveNumber(keepLast), maxAgeDays: positiveNumber(maxAgeDays) }}
+                        autoOpen={linkedAction === 'prune-backups'}
+                        onClose={clearDeepLink}
+                        onFinished={refreshAfterJob}
+                      />
+                    </Stack>
+                    {dumps.data.dumps.length === 0 ? (
+                      <Text color="secondary">No dumps yet: “Back up now” writes the first.</Text>
+                    ) : (
+                      <InteractiveTable
+                        columns={dumpColumns}
+                        data={dumps.data.dumps}
+                        getRowId={(d) => d.file}
+                        pageSize={20}
+                      />
+                    )}
+                  </Stack>
+                )}
+              </>
             )}
-          </>
-        )}
-      </section>
+          </section>
+        </>
+      )}
     </PageFrame>
   );
 }

@@ -75,6 +75,16 @@ describe('Bloat & vacuum page', () => {
     expect(screen.getByTestId('location')).not.toHaveTextContent('action=');
   });
 
+  it('offers a linked action no row holds (an invalid index to rebuild) above the table, dialog open', async () => {
+    signInAs('Editor');
+    bloatedShop(new ExporterFake().install(), 16_000);
+    renderPage(<Bloat />, '/bloat?target=main&database=shop&index=public.orders_pkey_ccnew&action=reindex');
+    expect(await screen.findByTestId('linked-action')).toHaveTextContent('index public.orders_pkey_ccnew');
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByTestId('action-summary')).toHaveTextContent('public.orders_pkey_ccnew');
+    expect(within(dialog).getByTestId('action-summary')).not.toHaveTextContent('table');
+  });
+
   it('picks the first PostgreSQL target when none is given, and says when nothing is reported', async () => {
     signInAs('Viewer');
     new ExporterFake().install();

@@ -10,6 +10,7 @@ import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { EmptyState, InteractiveTable, LoadingPlaceholder, Stack, Text, useStyles2, type Column } from '@grafana/ui';
 import { ActionButton } from '../../components/ActionButton';
+import { LinkedAction } from '../../components/LinkedAction';
 import { PageFrame } from '../../components/PageFrame';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { SeverityCell } from '../../components/SeverityCell';
@@ -31,7 +32,7 @@ export function Bloat() {
   const [params, update] = useUrlState();
   const metrics = useMetrics(bloatQueries(target ?? ''));
   const refreshAfterJob = useRefreshAfterJob(metrics.reload);
-  const linked = { database: params.get('database'), table: params.get('table'), action: params.get('action') };
+  const linked = { database: params.get('database'), table: params.get('table'), index: params.get('index'), action: params.get('action') };
   const clearDeepLink = () => update({ action: undefined });
 
   const rows = useMemo(
@@ -41,7 +42,10 @@ export function Bloat() {
   const databases = useMemo(() => (metrics.data ? databaseRows(metrics.data) : []), [metrics.data]);
   const refreshedAt = metrics.data?.refreshedAt[0]?.value;
 
-  const isLinked = (row: TableRow) => row.database === linked.database && row.table === linked.table;
+  const isLinked = (row: TableRow) => !linked.index && row.database === linked.database && row.table === linked.table;
+  // A linked action for an index, a whole database or a table without a row here: offered above the table.
+  const linkedElsewhere =
+    target && linked.action && TABLE_ACTIONS.some((a) => a === linked.action) && metrics.data !== undefined && !rows.some(isLinked) ? linked.action : undefined;
 
   const columns = useMemo<Array<Column<TableRow>>>(
     () => [
@@ -162,6 +166,15 @@ export function Bloat() {
       </Stack>
       <ProblemAlert title="Could not list the exporter’s targets" error={targetsError} />
       <ProblemAlert title="Could not read the metrics" error={metrics.error} />
+      {linkedElsewhere && target && (
+        <LinkedAction
+          action={linkedElsewhere}
+          target={target}
+          params={{ database: linked.database ?? undefined, table: linked.index ? undefined : (linked.table ?? undefined), index: linked.index ?? undefined }}
+          onClose={clearDeepLink}
+          onFinished={refreshAfterJob}
+        />
+      )}
       {metrics.loading ? (
         <LoadingPlaceholder text="Reading table statistics…" />
       ) : rows.length === 0 ? (

@@ -48,6 +48,7 @@ export function tableRows(m: BloatMetrics, nowMs = Date.now()): TableRow[] {
     keys.set(keyOf(s.labels, TABLE_LABELS), s.labels);
   }
   const floor = thresholdExtra('tableBloatRatio', 'minBloatBytes') ?? 0;
+  const vacuumFloor = thresholdExtra('vacuumAgeSeconds', 'minDeadTuples') ?? 1;
   return [...keys.entries()].map(([id, labels]) => {
     const bloatBytes = bytes.get(id)?.value;
     const bloatRatio = ratio.get(id)?.value;
@@ -68,7 +69,7 @@ export function tableRows(m: BloatMetrics, nowMs = Date.now()): TableRow[] {
       bloatSeverity: bloatBytes !== undefined && bloatBytes >= floor ? severityOf('tableBloatRatio', bloatRatio) : bloatRatio === undefined ? 'unknown' : 'ok',
       deadSeverity: severityOf('deadTuples', deadTuples),
       // Never vacuumed: no age to judge (the alert has no series either).
-      vacuumSeverity: vacuumAge === undefined ? 'unknown' : deadTuples && deadTuples > 0 ? severityOf('vacuumAgeSeconds', vacuumAge) : 'ok',
+      vacuumSeverity: vacuumAge === undefined ? 'unknown' : (deadTuples ?? 0) >= vacuumFloor ? severityOf('vacuumAgeSeconds', vacuumAge) : 'ok',
     };
   });
 }

@@ -63,6 +63,15 @@ describe('Jobs & audit page', () => {
     expect(within(log).getByText('denied (403)')).toBeInTheDocument();
   });
 
+  it('takes the history’s filter from a link', async () => {
+    signInAs('Viewer');
+    const fake = new ExporterFake().install();
+    exporterWithJobs(fake);
+    renderPage(<Jobs />, '/jobs?action=backup&target=main');
+    await screen.findByTestId('job-history');
+    expect(fake.requestsTo('api/jobs').some((r) => r.params?.action === 'backup' && r.params?.target === 'main' && r.params?.status === undefined)).toBe(true);
+  });
+
   it('filters the audit log and opens a job’s details from the address', async () => {
     signInAs('Viewer');
     const fake = new ExporterFake().install();

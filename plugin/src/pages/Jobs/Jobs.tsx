@@ -35,7 +35,12 @@ function jobDuration(job: Job): string {
 export function Jobs() {
   const styles = useStyles2(getStyles);
   const [params, update] = useUrlState();
-  const [jobFilter, setJobFilter] = useState<{ status?: JobStatus; action?: string; target?: string }>({});
+  // A link (a runbook, an alert) may ask for the history of one action or target.
+  const [jobFilter, setJobFilter] = useState<{ status?: JobStatus; action?: string; target?: string }>(() => ({
+    status: STATUSES.find((s) => s === params.get('status')),
+    action: params.get('action') ?? undefined,
+    target: params.get('target') ?? undefined,
+  }));
   const [auditFilter, setAuditFilter] = useState<{ actor?: string; action?: string; target?: string; outcome?: string }>({});
   const running = useLoader(() => exporterClient.jobs({ status: 'running', limit: 50 }), 'running', 2_000);
   const history = usePagedList((cursor) => exporterClient.jobs({ ...jobFilter, limit: PAGE, cursor }), (job) => job.id, JSON.stringify(jobFilter), 15_000);

@@ -78,6 +78,14 @@ describe('Queries page', () => {
     expect(row).toHaveTextContent('12.00');
   });
 
+  it('asks to choose the session when a link asks to cancel without naming one', async () => {
+    signInAs('Editor');
+    shop(new ExporterFake().install());
+    renderPage(<Queries />, '/queries?target=main&action=cancel-query');
+    expect(await screen.findByText(/choose the session below/)).toBeInTheDocument();
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
   it('opens the cancel dialog for the pid a deep link names', async () => {
     signInAs('Editor');
     shop(new ExporterFake().install());

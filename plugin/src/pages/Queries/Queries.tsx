@@ -147,6 +147,11 @@ export function Queries() {
         <TargetPicker targets={choices} value={target} onChange={setTarget} />
       </Stack>
       <ProblemAlert title="Could not list the exporter’s targets" error={targetsError} />
+      {!linkedPid && (linkedAction === 'cancel-query' || linkedAction === 'terminate-backend') && (
+        <Alert severity="info" title={linkedAction === 'cancel-query' ? 'Cancel a query' : 'Terminate a session'} onRemove={clearDeepLink}>
+          The link asks for {linkedAction}: choose the session below (longest first) and press {linkedAction === 'cancel-query' ? 'Cancel' : 'Terminate'} on its row.
+        </Alert>
+      )}
 
       <section>
         <Stack direction="row" alignItems="center" gap={2} wrap="wrap">

@@ -1,0 +1,1 @@
+export { LinkedAction } from './LinkedAction';
