@@ -15,6 +15,8 @@ have promtool || missing+=(prometheus)
 have prometheus-alertmanager || have alertmanager || missing+=(prometheus-alertmanager)
 # The backup collector is tested against the real pgBackRest with a local repository.
 have pgbackrest || missing+=(pgbackrest)
+# The Grafana app's browser test drives Debian's Chromium (playwright-core downloads nothing).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
