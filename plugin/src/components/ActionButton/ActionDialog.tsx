@@ -14,6 +14,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Field, Input, Modal, Stack, Text, useStyles2 } from '@grafana/ui';
 import type { ActionDescription, Job, JsonValue } from '../../api/exporterTypes';
 import type { Permission } from '../../permissions/actionPermission';
+import { factListStyle } from '../../styles/factList';
 import { formatScalar } from '../ResultView';
 import { JobProgress } from '../JobProgress';
 import { useJobRun, type JobRun } from './useJobRun';
@@ -145,13 +146,5 @@ export function ActionDialog({ action, target, params, permission, onDismiss, on
 
 const getStyles = (theme: GrafanaTheme2) => ({
   modal: css({ width: 'min(720px, 95vw)' }),
-  facts: css({
-    display: 'grid',
-    gridTemplateColumns: 'max-content 1fr',
-    columnGap: theme.spacing(2),
-    rowGap: theme.spacing(0.5),
-    margin: 0,
-    dt: { color: theme.colors.text.secondary },
-    dd: { margin: 0, fontFamily: theme.typography.fontFamilyMonospace, overflowWrap: 'anywhere' },
-  }),
+  facts: factListStyle(theme, { monospace: true }),
 });

@@ -8,6 +8,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Collapse, useStyles2 } from '@grafana/ui';
 import type { JsonValue } from '../../api/exporterTypes';
 import { formatBytes, formatDuration } from '../../format/values';
+import { factListStyle } from '../../styles/factList';
 
 const isRecord = (value: JsonValue): value is { [key: string]: JsonValue } => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -115,15 +116,7 @@ export function ResultView({ result }: { result: JsonValue }) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  fields: css({
-    display: 'grid',
-    gridTemplateColumns: 'max-content 1fr',
-    columnGap: theme.spacing(2),
-    rowGap: theme.spacing(0.5),
-    margin: 0,
-    dt: { color: theme.colors.text.secondary },
-    dd: { margin: 0, overflowWrap: 'anywhere' },
-  }),
+  fields: factListStyle(theme),
   table: css({
     borderCollapse: 'collapse',
     fontSize: theme.typography.bodySmall.fontSize,

@@ -1,6 +1,8 @@
 /** One job, in full: progress while it runs (polled), then its result or error; who, when, with what. */
 import React from 'react';
-import { Stack, Text } from '@grafana/ui';
+import { Stack, Text, useStyles2 } from '@grafana/ui';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { factListStyle } from '../../styles/factList';
 import { exporterClient } from '../../api/exporterClient';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { JobProgress } from '../../components/JobProgress';
@@ -11,6 +13,7 @@ import { CancelJobButton } from './CancelJobButton';
 
 export function JobDetails({ id }: { id: string }) {
   // Polled while it runs; a finished job does not change any more.
+  const factList = useStyles2((theme: GrafanaTheme2) => factListStyle(theme, { monospace: true }));
   const loaded = useLoader(() => exporterClient.job(id), id, (job) => (job && isFinished(job) ? undefined : 1_000));
   const job = loaded.data;
   if (!job) {
@@ -32,15 +35,11 @@ export function JobDetails({ id }: { id: string }) {
   }
   return (
     <Stack direction="column" gap={2} data-testid="job-details">
-      <dl>
+      <dl className={factList}>
         {facts.map(([label, value]) => (
           <React.Fragment key={label}>
-            <dt>
-              <Text color="secondary">{label}</Text>
-            </dt>
-            <dd>
-              <code>{value}</code>
-            </dd>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
           </React.Fragment>
         ))}
       </dl>
