@@ -258,8 +258,8 @@ describe('job API with tokens and a state database', () => {
 
   it('lowers a token\'s role to X-Upkeep-Role-Limit, never raises it, and says so in whoami', async () => {
     const asEditor = { token: TOKENS.admin, headers: { 'X-Upkeep-Role-Limit': 'operator' } };
-    const who = await api<{ role: string; tokenName: string; readOnly: boolean }>(url, 'GET', '/api/v1/whoami', asEditor);
-    expect(who.body).toMatchObject({ role: 'operator', tokenName: 'ops', readOnly: false });
+    const who = await api<{ role: string; tokenRole: string; tokenName: string; readOnly: boolean }>(url, 'GET', '/api/v1/whoami', asEditor);
+    expect(who.body).toMatchObject({ role: 'operator', tokenRole: 'admin', tokenName: 'ops', readOnly: false });
     const refused = await api(url, 'POST', '/api/v1/jobs', { ...asEditor, body: { action: 'admin-only', target: 'main' } });
     expect(refused.status).toBe(403);
     const refusal = refused.body as { error: { code: string; message: string } };

@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../harness/databases.js';
 import { harness, queryOnce, startTestExporter, temporaryDirectory, type TestExporter } from '../harness/index.js';
 
 const TOKEN = 'listings-viewer-and-admin-0123456789';
+const VIEWER_TOKEN = 'listings-viewer-only-0123456789';
 
 interface SessionBody {
   pid: number;
@@ -55,7 +56,19 @@ beforeAll(async () => {
     },
     { collectors: [] },
   );
-  withText = await startTestExporter({ postgres: [{ name: 'main', dsn: shop.dsn, statements: { queryText: true, queryTextMaxLength: 20 } }] }, { collectors: [] });
+  process.env.LISTINGS_VIEWER_TOKEN = VIEWER_TOKEN;
+  withText = await startTestExporter(
+    {
+      postgres: [{ name: 'main', dsn: shop.dsn, statements: { queryText: true, queryTextMaxLength: 20 } }],
+      auth: {
+        tokens: [
+          { name: 'ops', tokenEnv: 'LISTINGS_TOKEN', role: 'admin' },
+          { name: 'dash', tokenEnv: 'LISTINGS_VIEWER_TOKEN', role: 'viewer' },
+        ],
+      },
+    },
+    { collectors: [] },
+  );
   await exporter.jobs.ready();
 });
 
@@ -98,8 +111,15 @@ describe('session listing', () => {
     const fresh = await listSessions(exporter.url, '?minAgeSeconds=3600');
     expect(fresh.body.sessions).toEqual([]);
 
-    const texts = await api<Sessions>(withText.url, 'GET', '/api/v1/targets/main/sessions?minAgeSeconds=1');
+    // Raw SQL carries literals: only callers who could act on it (operator or more) see it.
+    const texts = await api<Sessions>(withText.url, 'GET', '/api/v1/targets/main/sessions?minAgeSeconds=1', { token: TOKEN });
     expect(texts.body.queryTextShown).toBe(true);
+    for (const viewer of [{ token: VIEWER_TOKEN }, { token: TOKEN, headers: { 'X-Upkeep-Role-Limit': 'viewer' } }]) {
+      const hidden = await api<Sessions>(withText.url, 'GET', '/api/v1/targets/main/sessions?minAgeSeconds=1', viewer);
+      expect(hidden.body.queryTextShown).toBe(false);
+      expect(hidden.body.sessions.length).toBeGreaterThan(0);
+      expect(hidden.body.sessions.every((x) => x.query === null)).toBe(true);
+    }
     expect(texts.body.sessions.map((s) => s.query)).toContain('SELECT pg_sleep(30)');
     expect(texts.body.sessions.map((s) => s.query)).toContain('UPDATE accounts SET ');
 
@@ -123,7 +143,7 @@ describe('session listing', () => {
     const bad = await api<{ error: { code: string } }>(exporter.url, 'GET', '/api/v1/targets/main/sessions?minAgeSeconds=-1', { token: TOKEN });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_request']);
     expect((await api(exporter.url, 'GET', '/api/v1/targets/main/sessions')).status).toBe(401);
-    expect((await api(withText.url, 'GET', '/api/v1/targets/main/backups')).status).toBe(422);
+    expect((await api(withText.url, 'GET', '/api/v1/targets/main/backups', { token: TOKEN })).status).toBe(422);
   });
 });
 

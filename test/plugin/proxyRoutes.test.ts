@@ -24,7 +24,8 @@ const fillPath = (path: string, values: Record<string, string>) => path.replace(
 
 const EXPORTER_URL = 'http://upkeep.test:9854';
 const SAMPLE_VALUES = { name: 'main', id: '00000000-0000-4000-8000-000000000001' };
-const ROLE_LIMIT: Record<string, string | undefined> = { Viewer: undefined, Editor: 'operator', Admin: 'admin' };
+/** What each route tells the exporter the Grafana user is. */
+const ROLE_LIMIT: Record<GrafanaRole, string> = { Viewer: 'viewer', Editor: 'operator', Admin: 'admin' };
 
 const openApi = openApiDocument(actions) as { paths: Record<string, Record<string, unknown>> };
 
@@ -49,7 +50,7 @@ describe('plugin.json proxy routes', () => {
     expect(documented, `${url.pathname} is not in the exporter's OpenAPI document`).toBeDefined();
     expect(Object.keys(openApi.paths[documented!] ?? {}), `${call.method} ${documented}`).toContain(call.method.toLowerCase());
     expect(upstream.headers.Authorization).toBe('Bearer secret-token');
-    expect(upstream.headers['X-Upkeep-Role-Limit']).toBe(call.method === 'POST' ? ROLE_LIMIT[call.role] : undefined);
+    expect(upstream.headers['X-Upkeep-Role-Limit']).toBe(ROLE_LIMIT[call.role]);
   });
 
   it('has no route the app does not use, and none a browser could reach with a wrong method', () => {
@@ -63,8 +64,9 @@ describe('plugin.json proxy routes', () => {
     for (const route of routes) {
       expect(route.method, `route ${route.path} must name one method: Grafana compares it exactly`).toMatch(/^(GET|POST)$/);
     }
-    // A Viewer's GET route must not reach anything that changes state.
+    // A Viewer's GET route must not reach anything that changes state, nor a Viewer an operator's read.
     expect(findRoute(routes, 'POST', 'api/jobs')).toBeUndefined();
-    expect(findRoute(routes, 'GET', 'operator/jobs')).toBeUndefined();
+    expect(findRoute(routes, 'GET', 'operator/targets/main/sessions')?.route.reqRole).toBe('Editor');
+    expect(findRoute(routes, 'GET', 'admin/jobs')).toBeUndefined();
   });
 });

@@ -126,7 +126,14 @@ export function apiRouter(deps: ApiDependencies): Router {
 
   router.get('/whoami', (_req, res) => {
     const caller = callerOf(res);
-    res.json({ actor: caller.actor, tokenName: caller.tokenName ?? null, role: caller.role, origin: caller.origin, readOnly: deps.auth.readOnly });
+    res.json({
+      actor: caller.actor,
+      tokenName: caller.tokenName ?? null,
+      role: caller.role,
+      tokenRole: caller.tokenRole ?? caller.role,
+      origin: caller.origin,
+      readOnly: deps.auth.readOnly,
+    });
   });
   router.all('/whoami', methodNotAllowed(['GET']));
 

@@ -64,7 +64,7 @@ export class ApiAuth {
     const grafanaUser = grafanaUserOf(req.get('X-Grafana-Context'));
     const limit = roleLimitOf(req.get(ROLE_LIMIT_HEADER));
     const role = limit !== undefined && !roleAllows(limit, token.role) ? limit : token.role;
-    return { actor: grafanaUser ?? token.name, tokenName: token.name, role, origin: grafanaUser ? 'grafana' : 'api' };
+    return { actor: grafanaUser ?? token.name, tokenName: token.name, role, tokenRole: token.role, origin: grafanaUser ? 'grafana' : 'api' };
   }
 
   /** Compares against every token, always all of them, each in constant time: timing reveals nothing. */

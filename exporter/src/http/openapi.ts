@@ -140,6 +140,7 @@ export function openApiDocument(actions: readonly AnyAction[]): Schema {
             actor: { type: 'string' },
             tokenName: { type: ['string', 'null'] },
             role: { enum: ['viewer', 'operator', 'admin'] },
+            tokenRole: { enum: ['viewer', 'operator', 'admin'], description: 'The token\'s own role, before X-Upkeep-Role-Limit.' },
             origin: { type: 'string' },
             readOnly: { type: 'boolean', description: 'No tokens are configured: nothing can be changed through the API.' },
           },
@@ -206,7 +207,7 @@ export function openApiDocument(actions: readonly AnyAction[]): Schema {
           ],
           responses: {
             '200': {
-              description: 'Sessions; query text only when the target has statements.queryText on (queryTextShown)',
+              description: 'Sessions; query text only for callers with the operator role or more, and only when the target has statements.queryText on (queryTextShown)',
               content: json({ type: 'object', properties: { sessions: { type: 'array', items: { type: 'object' } }, queryTextShown: { type: 'boolean' }, truncated: { type: 'boolean' } } }),
             },
             '404': errorResponse('No such target.'),

@@ -4,13 +4,17 @@
  * query_start that cancel-query and terminate-backend need) and the dumps
  * in the target's dump directory (the files verify-backup and prune-backups
  * work on). Both only read; the caller must be identified (any role).
+ * The sessions' query text (raw SQL with its literals) goes only to callers
+ * who could act on it: the operator role or more.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { dumpDirectorySourceOf, listTargetDumps, type TargetDump } from '../actions/dumpDirectorySource.js';
 import { latestVerification } from '../backups/manifest.js';
 import { whyNotCounted } from '../backups/dumpDir.js';
+import { roleAllows } from '../actions/types.js';
 import { prepareErrorAsApiError } from '../jobs/failureAnswers.js';
+import type { Caller } from '../jobs/jobRecord.js';
 import { listSessions, MAX_SESSIONS } from '../sessions/sessionListing.js';
 import type { TargetSet } from '../targets/index.js';
 import type { PostgresTarget } from '../targets/postgres.js';
@@ -26,6 +30,8 @@ const sessionsQuery = z.strictObject({
 });
 
 type TargetHandler = (target: PostgresTarget, req: Request, res: Response) => Promise<void>;
+
+const callerOf = (res: Response): Caller => res.locals.caller as Caller;
 
 export function targetRouter(targets: TargetSet): Router {
   const router = Router();
@@ -58,7 +64,8 @@ export function targetRouter(targets: TargetSet): Router {
       if (!parsed.success) {
         throw new ApiError(400, 'invalid_request', `invalid query: ${issueLine(parsed.error, '(root)')}`, { issues: issueList(parsed.error, '(root)') });
       }
-      res.json(await listSessions(target, parsed.data.minAgeSeconds, parsed.data.limit));
+      const mayReadText = roleAllows(callerOf(res).role, 'operator');
+      res.json(await listSessions(target, { minAgeSeconds: parsed.data.minAgeSeconds, limit: parsed.data.limit, queryText: mayReadText }));
     }),
   );
   router.all('/:name/sessions', methodNotAllowed(['GET']));

@@ -12,6 +12,8 @@ export interface Caller {
   /** The API token used, if any. */
   tokenName: string | undefined;
   role: Role;
+  /** The token's own role, before X-Upkeep-Role-Limit lowered it (what the token could do for another caller). */
+  tokenRole?: Role;
   /** `api`, `cli` or `schedule:<name>`. */
   origin: string;
 }

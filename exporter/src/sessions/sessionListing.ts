@@ -6,9 +6,11 @@
  * microsecond), the locks it waits on, and whether a job of Upkeep's own
  * runs there (cancel the job instead).
  *
- * Query text is sensitive (literals that were not normalized away): it is
- * shown only for targets whose `statements.queryText` is on, like the
- * statement text in metrics, and cut to the same length.
+ * Query text is sensitive: unlike pg_stat_statements' text it is not
+ * normalized, so it carries the literals (an e-mail address, a password in
+ * ALTER ROLE). It is shown only when the caller may see it (the HTTP layer
+ * decides: operators and admins) and the target's `statements.queryText` is
+ * on, cut to `statements.queryTextMaxLength` characters.
  */
 import type { PostgresTarget } from '../targets/postgres.js';
 import { APPLICATION_NAME } from '../targets/postgres.js';
@@ -37,7 +39,7 @@ export interface ListedSession {
   blockedBy: number[];
   /** The Upkeep job running in this session, if any: cancel it through the job instead. */
   upkeepJobId: string | null;
-  /** Only with `statements.queryText: true`; null otherwise. */
+  /** Only for operators and admins, and with `statements.queryText: true`; null otherwise. */
   query: string | null;
 }
 
@@ -86,9 +88,16 @@ const SESSIONS_SQL = `
    ORDER BY greatest(now() - a.query_start, now() - a.xact_start) DESC NULLS LAST, a.pid
    LIMIT $3`;
 
-export async function listSessions(target: PostgresTarget, minAgeSeconds: number, limit = MAX_SESSIONS): Promise<SessionListing> {
+export interface SessionListingOptions {
+  minAgeSeconds: number;
+  limit: number;
+  /** The caller may see query text; it is shown only if the target's statements.queryText allows it too. */
+  queryText: boolean;
+}
+
+export async function listSessions(target: PostgresTarget, { minAgeSeconds, limit, queryText }: SessionListingOptions): Promise<SessionListing> {
   const statements = target.config.statements;
-  const textChars = statements.queryText ? statements.queryTextMaxLength : 0;
+  const textChars = queryText && statements.queryText ? statements.queryTextMaxLength : 0;
   const jobPrefix = jobApplicationName('');
   const { rows } = await target.query<SessionRow>(SESSIONS_SQL, [minAgeSeconds, APPLICATION_NAME, limit + 1, textChars]);
   const sessions = rows.slice(0, limit).map(

@@ -4,9 +4,10 @@
  * may make it: exporterCalls.json. The client builds its URLs from that
  * table only, and a repository test matches each entry against plugin.json's
  * routes (as Grafana matches them) and the exporter's OpenAPI document, so
- * the three cannot drift apart. Writes go to the route of the user's own
- * role: the operator route makes the exporter treat its token as an
- * operator's, the admin route as an admin's.
+ * the three cannot drift apart. Every route tells the exporter the role of
+ * the Grafana users allowed on it (X-Upkeep-Role-Limit): viewer on `api/`,
+ * operator on `operator/`, admin on `admin/`. Writes, and the reads that show
+ * more to operators (session text), go to the route of the user's own role.
  */
 import calls from './exporterCalls.json';
 

@@ -8,9 +8,13 @@ describe('exporter client', () => {
   it('calls the plugin proxy with the table’s paths, encoding names, and without Grafana’s own error toasts', async () => {
     const fake = new ExporterFake().install();
     fake.on('GET', 'api/targets/a%2Fb%20c/sessions', () => ({ sessions: [], queryTextShown: false, truncated: false }));
-    await exporterClient.sessions('a/b c', 5);
+    fake.on('GET', 'operator/targets/a%2Fb%20c/sessions', () => ({ sessions: [], queryTextShown: true, truncated: false }));
+    await exporterClient.sessions('a/b c', 5, undefined);
     const request = fake.requests.at(-1);
     expect(request).toMatchObject({ url: 'api/plugin-proxy/upkeep-maintenance-app/api/targets/a%2Fb%20c/sessions', method: 'GET', params: { minAgeSeconds: 5, limit: 100 } });
+    // Editors and Admins read through the operator route: the exporter shows them the sessions' query text.
+    await exporterClient.sessions('a/b c', 5, 'admin');
+    expect(fake.requests.at(-1)?.url).toBe('api/plugin-proxy/upkeep-maintenance-app/operator/targets/a%2Fb%20c/sessions');
     expect(() => fillPath(EXPORTER_CALLS.job.path)).toThrow(/no value for \{id\}/);
   });
 

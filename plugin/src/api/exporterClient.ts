@@ -79,8 +79,12 @@ export const exporterClient = {
   whoami: () => call<Whoami>('whoami', 'ask the exporter who Grafana is'),
   targets: async () => (await call<{ targets: ExporterTarget[] }>('targets', 'list the targets')).targets,
   actions: () => call<ActionCatalog>('actions', 'read the action catalog'),
-  sessions: (target: string, minAgeSeconds: number) =>
-    call<SessionListing>('sessions', `list the sessions of ${target}`, { path: { name: target }, query: { minAgeSeconds, limit: 100 } }),
+  /** Operators (Grafana Editors and Admins) also get the sessions' query text, where the exporter shows it. */
+  sessions: (target: string, minAgeSeconds: number, route: WriteRoute | undefined) =>
+    call<SessionListing>(route ? 'sessionsAsOperator' : 'sessions', `list the sessions of ${target}`, {
+      path: { name: target },
+      query: { minAgeSeconds, limit: 100 },
+    }),
   backups: (target: string) => call<DumpListing>('backups', `list the backups of ${target}`, { path: { name: target } }),
   jobs: async (filters: JobFilters = {}): Promise<Page<Job>> => {
     const page = await call<{ jobs: Job[]; nextCursor: string | null }>('jobs', 'list jobs', { query: { ...filters } });

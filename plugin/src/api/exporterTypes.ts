@@ -72,7 +72,10 @@ export interface ActionCatalog {
 export interface Whoami {
   actor: string;
   tokenName: string | null;
+  /** The role this request was granted (the route's limit applied). */
   role: ExporterRole;
+  /** The token's own role: the most any Grafana user can get. */
+  tokenRole?: ExporterRole;
   origin: string;
   readOnly: boolean;
 }

@@ -96,9 +96,11 @@ export function actionPermission({ action, params, grafanaRole, whoami, whoamiPr
   if (whoami.readOnly) {
     return deny('The exporter is read-only: it has no API tokens configured (auth.tokens), so nothing can be run from here.');
   }
-  if (!roleAllows(whoami.role, needed.role)) {
+  // whoami came through the Viewer route, which limits the role it reports: the token's own is what counts.
+  const tokenRole = whoami.tokenRole ?? whoami.role;
+  if (!roleAllows(tokenRole, needed.role)) {
     return deny(
-      `${what} needs the exporter role ${needed.role}, but the token Grafana uses has ${whoami.role}: give it role ${needed.role} in the exporter’s auth.tokens.`,
+      `${what} needs the exporter role ${needed.role}, but the token Grafana uses has ${tokenRole}: give it role ${needed.role} in the exporter’s auth.tokens.`,
     );
   }
   return { allowed: true, route, required: needed.role };

@@ -2,6 +2,8 @@
  * What every page and button needs to know once: the app's settings, the
  * user's Grafana role, what the exporter takes Grafana's token for (whoami)
  * and the action catalog. Loaded once per app mount, refreshed every minute.
+ * Its provider also holds the action dialogs (ActionDialogHost), above every
+ * page, so a dialog outlives the table row whose button opened it.
  */
 import React, { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { exporterClient } from '../api/exporterClient';
@@ -10,6 +12,7 @@ import { errorText } from '../api/requestErrors';
 import { useLoader } from '../hooks/useLoader';
 import type { GrafanaOrgRole } from '../permissions/actionPermission';
 import type { AppSettings } from '../settings';
+import { ActionDialogHost } from '../components/ActionButton/ActionDialogHost';
 import { currentGrafanaRole } from './grafanaUser';
 
 export interface UpkeepSession {
@@ -57,7 +60,11 @@ export function UpkeepSessionProvider({ settings, children }: { settings: AppSet
       reload: loaded.reload,
     };
   }, [settings, configured, loaded.data, loaded.error, loaded.loading, loaded.reload]);
-  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+  return (
+    <SessionContext.Provider value={session}>
+      <ActionDialogHost>{children}</ActionDialogHost>
+    </SessionContext.Provider>
+  );
 }
 
 export function useUpkeepSession(): UpkeepSession {

@@ -1,14 +1,15 @@
 /**
  * A button for one maintenance action on one target: disabled, with a
  * tooltip that says why, when the user may not run it; otherwise it opens
- * the confirm dialog (ActionDialog). Every page and the action panel use it.
+ * the confirm dialog (ActionDialog, held by the ActionDialogHost above the
+ * page). Every page and the action panel use it.
  */
-import React, { useState } from 'react';
+import React, { useEffect } from 'react';
 import { Button, Tooltip, type ComponentSize, type IconName } from '@grafana/ui';
 import type { Job, JsonValue } from '../../api/exporterTypes';
-import { actionPermission } from '../../permissions/actionPermission';
+import { actionPermission, type Permission } from '../../permissions/actionPermission';
 import { useUpkeepSession } from '../../session/UpkeepSession';
-import { ActionDialog } from './ActionDialog';
+import { useActionDialogs, type DialogRequest } from './ActionDialogHost';
 
 export interface ActionButtonProps {
   action: string;
@@ -31,16 +32,14 @@ function definedParams(params: Record<string, JsonValue | undefined>): Record<st
 
 export function ActionButton({ action: name, target, params = {}, label, icon = 'play', size = 'sm', fill = 'outline', autoOpen, onFinished, onClose }: ActionButtonProps) {
   const session = useUpkeepSession();
-  const [open, setOpen] = useState(false);
-  // A deep link opens the dialog once; closing it is final for that link.
-  const [linkDismissed, setLinkDismissed] = useState(false);
+  const dialogs = useActionDialogs();
   const action = session.action(name);
   const cleanParams = definedParams(params);
-  const dialogOpen = open || (Boolean(autoOpen) && !linkDismissed);
+  const paramsKey = JSON.stringify(cleanParams);
 
   const text = label ?? action?.title ?? name;
   let disabledReason: string | undefined;
-  let permission;
+  let permission: Permission | undefined;
   if (!session.configured) {
     disabledReason = 'The app has no exporter URL yet: a Grafana admin sets it on the app’s Configuration page.';
   } else if (!action) {
@@ -60,6 +59,18 @@ export function ActionButton({ action: name, target, params = {}, label, icon = 
     });
     disabledReason = permission.allowed ? undefined : permission.reason;
   }
+  const request: DialogRequest | undefined = action && permission ? { action, target, params: cleanParams, permission, onFinished, onClose } : undefined;
+
+  // A deep link opens the dialog once, even when it cannot run (it then says why).
+  const linkKey = `${name}|${target}|${paramsKey}`;
+  const ready = request !== undefined && (session.whoami !== undefined || session.problem !== undefined);
+  useEffect(() => {
+    if (autoOpen && ready && request) {
+      dialogs.openOnce(linkKey, request);
+    }
+    // The request is rebuilt every render; the link and readiness say when to act.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [autoOpen, ready, linkKey, dialogs]);
 
   const button = (
     <Button
@@ -68,7 +79,7 @@ export function ActionButton({ action: name, target, params = {}, label, icon = 
       icon={icon}
       variant={action?.destructive ? 'destructive' : 'primary'}
       disabled={disabledReason !== undefined}
-      onClick={() => setOpen(true)}
+      onClick={() => request && dialogs.open(request)}
       aria-label={`${text} ${target}`}
       data-testid={`action-${name}`}
     >
@@ -76,32 +87,14 @@ export function ActionButton({ action: name, target, params = {}, label, icon = 
     </Button>
   );
 
-  return (
-    <>
-      {disabledReason ? (
-        <Tooltip content={disabledReason} placement="top">
-          {/* A disabled button gets no pointer events: the span carries the tooltip. */}
-          <span data-testid={`action-${name}-disabled`} data-reason={disabledReason} tabIndex={0}>
-            {button}
-          </span>
-        </Tooltip>
-      ) : (
-        button
-      )}
-      {dialogOpen && action && permission && (
-        <ActionDialog
-          action={action}
-          target={target}
-          params={cleanParams}
-          permission={permission}
-          onFinished={onFinished}
-          onDismiss={() => {
-            setOpen(false);
-            setLinkDismissed(true);
-            onClose?.();
-          }}
-        />
-      )}
-    </>
+  return disabledReason ? (
+    <Tooltip content={disabledReason} placement="top">
+      {/* A disabled button gets no pointer events: the span carries the tooltip. */}
+      <span data-testid={`action-${name}-disabled`} data-reason={disabledReason} tabIndex={0}>
+        {button}
+      </span>
+    </Tooltip>
+  ) : (
+    button
   );
 }

@@ -1,2 +1,3 @@
 export { ActionButton, type ActionButtonProps } from './ActionButton';
 export { ActionDialog } from './ActionDialog';
+export { ActionDialogHost, useActionDialogs } from './ActionDialogHost';

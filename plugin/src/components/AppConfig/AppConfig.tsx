@@ -158,7 +158,7 @@ function ConnectionResult({ report }: { report: ConnectionReport }) {
     <Alert severity={readiness.targets.every((t) => t.up) ? 'success' : 'warning'} title={`Exporter ${readiness.status}`} data-testid="connection-report">
       <Stack direction="column" gap={1}>
         <Text>
-          Grafana’s token is “{whoami?.tokenName ?? 'none'}” with role {whoami?.role ?? '?'}
+          Grafana’s token is “{whoami?.tokenName ?? 'none'}” with role {whoami?.tokenRole ?? whoami?.role ?? '?'}
           {whoami?.readOnly ? ' — the exporter is read-only (no tokens configured): actions cannot run.' : '.'} Jobs and the audit log: {jobs?.state ?? 'unknown'}
           {jobs?.error ? ` (${jobs.error})` : ''}.
         </Text>

@@ -110,6 +110,20 @@ describe('Backups page', () => {
     expect(screen.queryByText('Dump directory')).toBeNull();
   });
 
+  it('keeps a row’s Verify dialog open while the page re-renders around it', async () => {
+    signInAs('Editor');
+    const fake = new ExporterFake().install();
+    sources(fake);
+    renderPage(<Backups />, '/backups?target=main');
+    const row = (await screen.findByText('main-shop-20261207T020000Z.dump')).closest('tr')!;
+    await waitFor(() => expect(within(row).getByRole('button', { name: 'Verify main' })).toBeEnabled());
+    fireEvent.click(within(row).getByRole('button', { name: 'Verify main' }));
+    expect(await screen.findByRole('dialog')).toHaveTextContent('main-shop-20261207T020000Z.dump');
+    fireEvent.change(screen.getByLabelText('Keep the newest'), { target: { value: '4' } });
+    fireEvent.change(screen.getByLabelText('Keep the newest'), { target: { value: '5' } });
+    expect(screen.getByRole('dialog')).toHaveTextContent('main-shop-20261207T020000Z.dump');
+  });
+
   it('says so when the target has no dump directory for the actions', async () => {
     signInAs('Editor');
     const fake = new ExporterFake().install();

@@ -3,6 +3,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { ListedSession } from '../../api/exporterTypes';
 import { queryQueries } from '../../metrics/queries';
 import { ExporterFake, sample, signInAs } from '../../test/exporterFake';
+import { jobFixture } from '../../test/fixtures/jobs';
 import { renderPage } from '../../test/render';
 import { Queries } from './Queries';
 
@@ -34,7 +35,7 @@ function shop(fake: ExporterFake) {
     .prom(q.mean, [sample(stmt, 0.02)])
     .prom(q.text, [sample({ ...stmt, query: 'SELECT * FROM orders WHERE id = $1' }, 1)])
     .prom(q.available, [sample({ target: 'main' }, 1)]);
-  fake.on('GET', 'api/targets/main/sessions', () => ({
+  const listing = () => ({
     sessions: [
       session({ pid: 100 }),
       session({ pid: 200, state: 'idle in transaction', queryAgeSeconds: 2000, stateAgeSeconds: 1900 }),
@@ -43,7 +44,9 @@ function shop(fake: ExporterFake) {
     ],
     queryTextShown: false,
     truncated: false,
-  }));
+  });
+  fake.on('GET', 'api/targets/main/sessions', listing);
+  fake.on('GET', 'operator/targets/main/sessions', listing);
 }
 
 describe('Queries page', () => {
@@ -60,13 +63,39 @@ describe('Queries page', () => {
     expect(within(row(200)).getByRole('button', { name: /terminate/i })).toBeInTheDocument();
     expect(within(row(300)).getByText('locks of 200')).toBeInTheDocument();
     expect(within(row(400)).getByText(/cancel it on Jobs & audit/)).toBeInTheDocument();
-    expect(fake.requestsTo('api/targets/main/sessions')[0]?.params).toEqual({ minAgeSeconds: 5, limit: 100 });
+    expect(fake.requestsTo('operator/targets/main/sessions')[0]?.params).toEqual({ minAgeSeconds: 5, limit: 100 });
+    expect(fake.requestsTo('api/targets/main/sessions')).toEqual([]);
 
     await waitFor(() => expect(within(row(100)).getByRole('button', { name: 'Cancel main' })).toBeEnabled());
     fireEvent.click(within(row(100)).getByRole('button', { name: 'Cancel main' }));
     const dialog = await screen.findByRole('dialog');
     expect(within(dialog).getByTestId('action-summary')).toHaveTextContent('2026-12-07T02:50:00.123456Z');
   });
+
+  it('keeps the dialog, its progress and its result when the cancelled session leaves the list', async () => {
+    signInAs('Editor');
+    const fake = new ExporterFake().install();
+    shop(fake);
+    const job = jobFixture({ action: 'cancel-query', status: 'running', progress: { phase: 'signalling' } });
+    let cancelled = false;
+    fake.on('POST', 'operator/jobs', () => {
+      cancelled = true;
+      return { job, created: true };
+    });
+    fake.on('GET', `api/jobs/${job.id}`, () => ({ job: { ...job, status: 'succeeded', finishedAt: '2026-12-07T03:00:02.000Z', result: { signalled: true } } }));
+    // Once cancelled, the session no longer runs a query: the exporter stops listing it.
+    fake.on('GET', 'operator/targets/main/sessions', () => ({ sessions: cancelled ? [] : [session({ pid: 100 })], queryTextShown: true, truncated: false }));
+    renderPage(<Queries />, '/queries?target=main');
+    const table = await screen.findByTestId('sessions-table');
+    await waitFor(() => expect(within(table).getByRole('button', { name: 'Cancel main' })).toBeEnabled());
+    fireEvent.click(within(table).getByRole('button', { name: 'Cancel main' }));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('Confirmation'), { target: { value: 'main' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: /run cancel query/i }));
+    await waitFor(() => expect(screen.queryByTestId('sessions-table')).toBeNull(), { timeout: 8000 });
+    await waitFor(() => expect(within(screen.getByRole('dialog')).getByTestId('job-progress')).toHaveAttribute('data-status', 'succeeded'), { timeout: 5000 });
+    expect(within(screen.getByRole('dialog')).getByTestId('job-result')).toHaveTextContent('signalled');
+  }, 20_000);
 
   it('shows the top statements with their text when the exporter exports it', async () => {
     signInAs('Viewer');

@@ -23,6 +23,8 @@ import { useRefreshAfterJob } from '../../hooks/useRefreshAfterJob';
 import { useUrlState } from '../../hooks/useUrlState';
 import { queryQueries } from '../../metrics/queries';
 import { severityOf } from '../../metrics/thresholds';
+import { writeRouteOf } from '../../permissions/actionPermission';
+import { useUpkeepSession } from '../../session/UpkeepSession';
 import { statementRows, type StatementRow } from './statementRows';
 
 const MIN_AGES = [
@@ -50,9 +52,10 @@ export function Queries() {
   const [params, update] = useUrlState();
   const minAge = Number(params.get('minAge') ?? '5');
   const metrics = useMetrics(queryQueries(target ?? ''));
+  const readRoute = writeRouteOf(useUpkeepSession().grafanaRole);
   const sessions = useLoader(
-    () => (target ? exporterClient.sessions(target, minAge) : Promise.resolve(undefined)),
-    `${target ?? ''}/${minAge}`,
+    () => (target ? exporterClient.sessions(target, minAge, readRoute) : Promise.resolve(undefined)),
+    `${target ?? ''}/${minAge}/${readRoute ?? ''}`,
     SESSION_REFRESH_MS,
   );
   const refreshAfterJob = useRefreshAfterJob(sessions.reload);
@@ -167,7 +170,7 @@ export function Queries() {
           <div className={styles.scroll} data-testid="sessions-table">
             {!sessions.data.queryTextShown && (
               <Text variant="bodySmall" color="secondary">
-                Query text is hidden: the exporter shows it only for targets with statements.queryText on.
+                Query text is hidden: the exporter shows it to Grafana Editors and Admins, for targets with statements.queryText on.
               </Text>
             )}
             <InteractiveTable columns={sessionColumns} data={sessions.data.sessions} getRowId={(s) => String(s.pid)} />
