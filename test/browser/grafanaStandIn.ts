@@ -210,7 +210,8 @@ ${this.options.hostStylesheet ? '<link rel="stylesheet" href="/public/build/host
           ? { status: 200, frames: framesOf(query.refId, parsed.data.result) }
           : { status: 400, error: parsed.error ?? `unexpected ${parsed.data?.resultType ?? 'answer'}`, frames: [] };
     }
-    json(res, 200, { results });
+    // As Grafana: a 400 when any query failed, each query's own error in the body.
+    json(res, Object.values(results).some((r) => (r as { status: number }).status !== 200) ? 400 : 200, { results });
   }
 
   private async pluginSettings(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -25,8 +25,7 @@ describe('Prometheus through /api/ds/query', () => {
 
   it('refuses to guess without a data source, and reports Prometheus’ own error', async () => {
     await expect(queryInstant(undefined, { a: 'up' })).rejects.toMatchObject({ code: 'not_configured' });
-    const fake = new ExporterFake().install();
-    fake.on('POST', /^\/api\/ds\/query$/, () => ({ results: { a: { status: 400, error: 'parse error at char 4' } } }));
-    await expect(queryInstant(DATASOURCE_UID, { a: 'up{' })).rejects.toMatchObject({ message: 'Prometheus refused up{: parse error at char 4' });
+    new ExporterFake().install().promFails('up{', 'parse error at char 4');
+    await expect(queryInstant(DATASOURCE_UID, { ok: 'up', a: 'up{' })).rejects.toMatchObject({ message: 'Prometheus refused up{: parse error at char 4' });
   });
 });

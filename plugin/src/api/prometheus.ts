@@ -56,7 +56,12 @@ export async function queryInstant<K extends string>(datasourceUid: string | und
   try {
     response = (await lastValueFrom(getBackendSrv().fetch<QueryResponse>({ url: '/api/ds/query', method: 'POST', data: body, showErrorAlert: false }))).data;
   } catch (err) {
-    throw toRequestError(err, 'query Prometheus');
+    // Grafana answers 400 (or 207) when any query failed, with each query's own error in the body.
+    const data = (err as { data?: unknown } | null)?.data as QueryResponse | undefined;
+    if (!data?.results) {
+      throw toRequestError(err, 'query Prometheus');
+    }
+    response = data;
   }
   const out = {} as Record<K, Sample[]>;
   for (const refId of refIds) {

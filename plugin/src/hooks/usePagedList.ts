@@ -56,8 +56,13 @@ export function usePagedList<T>(loadPage: (cursor: string | undefined) => Promis
           }
         },
         (error: unknown) => {
-          if (live) {
-            setState((previous) => (previous.key === key ? { ...previous, error } : { key, items: [], cursor: null, extended: false, error }));
+          if (!live) {
+            return;
+          }
+          setState((previous) => (previous.key === key ? { ...previous, error } : { key, items: [], cursor: null, extended: false, error }));
+          // A failed refresh (the exporter restarting) is retried like any other.
+          if (refreshMs) {
+            timer = setTimeout(run, refreshMs);
           }
         },
       );

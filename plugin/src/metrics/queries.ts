@@ -21,15 +21,16 @@ export const overviewQueries = {
   backupSourceDown: 'upkeep_backup_source_up == 0',
   lagSeconds: 'max by (target, standby) (upkeep_pg_replication_lag_seconds{kind="replay"})',
   lagBytes: 'max by (target, standby) (upkeep_pg_replication_lag_bytes)',
-  pgBlocksHit: 'sum by (target) (rate(upkeep_pg_database_blocks_hit_total[10m]))',
-  pgBlocksRead: 'sum by (target) (rate(upkeep_pg_database_blocks_read_total[10m]))',
+  // Per database, as PgCacheHitRatioLow judges it (its traffic guard too).
+  pgBlocksHit: 'sum by (target, datname) (rate(upkeep_pg_database_blocks_hit_total[10m]))',
+  pgBlocksRead: 'sum by (target, datname) (rate(upkeep_pg_database_blocks_read_total[10m]))',
   redisHits: 'rate(upkeep_redis_keyspace_hits_total[10m])',
   redisMisses: 'rate(upkeep_redis_keyspace_misses_total[10m])',
   bloatRatio: 'upkeep_pg_table_bloat_ratio{table!="other"}',
   bloatBytes: 'upkeep_pg_table_bloat_bytes{table!="other"}',
   longestQuery: 'upkeep_pg_longest_query_seconds',
   certSecondsLeft: 'min by (target, source) (upkeep_tls_earliest_cert_expiry_timestamp_seconds) - time()',
-  diskUsed: '1 - upkeep_disk_avail_bytes / upkeep_disk_size_bytes',
+  diskUsed: '1 - upkeep_disk_avail_bytes / (upkeep_disk_size_bytes > 0)',
   failingCollectors: 'upkeep_collector_success == 0',
 };
 

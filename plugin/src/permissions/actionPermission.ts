@@ -74,12 +74,14 @@ export interface Permission {
   /** The write route to use when allowed. */
   route?: WriteRoute;
   required: ExporterRole;
+  /** What raised the role above the action's own (`VACUUM FULL`), if anything did. */
+  escalation?: string;
 }
 
 export function actionPermission({ action, params, grafanaRole, whoami, whoamiProblem, configured }: PermissionInput): Permission {
   const needed = requiredRole(action, params);
   const what = needed.reason ? `${action.title} (${needed.reason})` : action.title;
-  const deny = (reason: string): Permission => ({ allowed: false, reason, required: needed.role });
+  const deny = (reason: string): Permission => ({ allowed: false, reason, required: needed.role, escalation: needed.reason });
   if (!configured) {
     return deny('The app has no exporter URL yet: a Grafana admin sets it on the app’s Configuration page.');
   }
@@ -103,5 +105,5 @@ export function actionPermission({ action, params, grafanaRole, whoami, whoamiPr
       `${what} needs the exporter role ${needed.role}, but the token Grafana uses has ${tokenRole}: give it role ${needed.role} in the exporter’s auth.tokens.`,
     );
   }
-  return { allowed: true, route, required: needed.role };
+  return { allowed: true, route, required: needed.role, escalation: needed.reason };
 }

@@ -8,7 +8,7 @@ import type { ActionCatalog, ExporterRole, ExporterTarget, JsonValue, Whoami } f
 import type { Sample } from '../api/prometheus';
 import type { GrafanaOrgRole } from '../permissions/actionPermission';
 import catalogFile from './fixtures/actionCatalog.json';
-import { FakeBackend } from './fakeBackend';
+import { FakeBackend, HttpFailure } from './fakeBackend';
 
 export const DATASOURCE_UID = 'prom-test';
 
@@ -34,6 +34,7 @@ export function signInAs(role: GrafanaOrgRole): void {
 
 export class ExporterFake extends FakeBackend {
   private readonly answers = new Map<string, Sample[]>();
+  private readonly failures = new Map<string, string>();
 
   constructor(options: ExporterFakeOptions = {}) {
     super();
@@ -43,8 +44,21 @@ export class ExporterFake extends FakeBackend {
     this.on('GET', 'api/targets', () => ({ targets: TARGETS }));
     this.on('POST', /^\/api\/ds\/query$/, (request) => {
       const queries = (request.data as { queries: Array<{ refId: string; expr: string }> }).queries;
-      return { results: Object.fromEntries(queries.map((q) => [q.refId, { status: 200, frames: (this.answers.get(q.expr) ?? []).map((s) => frameOf(q.refId, s)) }])) };
+      const results = Object.fromEntries(
+        queries.map((q) => {
+          const failure = this.failures.get(q.expr);
+          return [q.refId, failure ? { status: 400, error: failure, frames: [] } : { status: 200, frames: (this.answers.get(q.expr) ?? []).map((s) => frameOf(q.refId, s)) }];
+        }),
+      );
+      // As Grafana: the whole answer is a 400 when any query failed, each query's error in the body.
+      return queries.some((q) => this.failures.has(q.expr)) ? new HttpFailure(400, { results }) : { results };
     });
+  }
+
+  /** Prometheus refuses exactly this expression with `error`. */
+  promFails(expr: string, error: string): this {
+    this.failures.set(expr, error);
+    return this;
   }
 
   /** What Prometheus answers for exactly this expression. */

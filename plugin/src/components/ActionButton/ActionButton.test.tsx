@@ -98,6 +98,23 @@ describe('ActionButton', () => {
     expect(fake.requestsTo('operator/jobs', 'POST')).toHaveLength(0);
   });
 
+  it('asks for the target’s name when params raise the role (VACUUM FULL), and calls the button Close once a job runs', async () => {
+    signInAs('Admin');
+    const fake = new ExporterFake().install();
+    jobLifecycle(fake, [{ status: 'running', progress: { phase: 'rewriting' } }]);
+    renderPage(<ActionButton action="vacuum" label="Vacuum full" target="main" params={{ ...TABLE, full: true }} />);
+    const dialog = await openDialog(/vacuum full main/i);
+    expect(within(dialog).getByTestId('action-summary')).toHaveTextContent('the admin role (VACUUM FULL)');
+    expect(within(dialog).getByText('Take care: VACUUM FULL')).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: /run vacuum/i })).toBeDisabled();
+    fireEvent.change(within(dialog).getByLabelText('Confirmation'), { target: { value: 'main' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: /run vacuum/i }));
+    expect(await within(dialog).findByText('rewriting')).toBeInTheDocument();
+    expect(within(dialog).queryByText('Cancel', { selector: 'button span' })).toBeNull();
+    expect(within(dialog).getByText('Close', { selector: 'button span' })).toBeInTheDocument();
+    expect(fake.requestsTo('admin/jobs', 'POST')[0]?.data).toMatchObject({ params: { ...TABLE, full: true } });
+  });
+
   it('is disabled with the reason for a Viewer, for params that need an admin, and when the exporter is read-only', async () => {
     signInAs('Viewer');
     new ExporterFake().install();

@@ -47,18 +47,31 @@ function RunState({ run }: { run: JobRun }) {
   if (run.stage === 'running' || run.stage === 'finished') {
     return <JobProgress job={run.job} />;
   }
+  if (run.stage === 'lost') {
+    return (
+      <>
+        <JobProgress job={run.job} />
+        <Alert severity="warning" title="Lost contact with the job" data-testid="job-lost">
+          The exporter has not answered for a minute. The job may still be running: follow it on Jobs & audit (the job link above).
+        </Alert>
+      </>
+    );
+  }
   return null;
 }
 
 export function ActionDialog({ action, target, params, permission, onDismiss, onFinished }: ActionDialogProps) {
   const styles = useStyles2(getStyles);
-  const keys = useMemo(() => ({ preview: newKey(), real: newKey() }), []);
+  // One key for the real run, whatever the clicks; each preview is a new question (a dry run's answer ages).
+  const realKey = useMemo(() => newKey(), []);
   const [typed, setTyped] = useState('');
   const preview = useJobRun();
   const real = useJobRun(onFinished);
   const route = permission.route;
 
-  const confirmed = !action.destructive || typed.trim() === target;
+  // Destructive, or raised to a higher role by its params (VACUUM FULL locks the table): typed.
+  const needsTyping = action.destructive || permission.escalation !== undefined;
+  const confirmed = !needsTyping || typed.trim() === target;
   const realStarted = real.run.stage !== 'idle' && real.run.stage !== 'refused';
   const busy = preview.run.stage === 'submitting' || preview.run.stage === 'running' || realStarted;
   const paramEntries = Object.entries(params);
@@ -68,7 +81,7 @@ export function ActionDialog({ action, target, params, permission, onDismiss, on
       return;
     }
     const runner = dryRun ? preview : real;
-    void runner.start(route, { action: action.name, target, params, dryRun, idempotencyKey: dryRun ? keys.preview : keys.real });
+    void runner.start(route, { action: action.name, target, params, dryRun, idempotencyKey: dryRun ? newKey() : realKey });
   };
 
   return (
@@ -87,11 +100,13 @@ export function ActionDialog({ action, target, params, permission, onDismiss, on
             </React.Fragment>
           ))}
           <dt>Needs</dt>
-          <dd>the {permission.required} role</dd>
+          <dd>
+            the {permission.required} role{permission.escalation ? ` (${permission.escalation})` : ''}
+          </dd>
         </dl>
 
-        {action.destructive && !realStarted && (
-          <Alert severity="warning" title="This cannot be undone">
+        {needsTyping && !realStarted && (
+          <Alert severity="warning" title={action.destructive ? 'This cannot be undone' : `Take care: ${permission.escalation}`}>
             <Field label={`Type ${target} to confirm`} noMargin>
               <Input value={typed} onChange={(e) => setTyped(e.currentTarget.value)} placeholder={target} aria-label="Confirmation" autoFocus />
             </Field>
@@ -117,7 +132,8 @@ export function ActionDialog({ action, target, params, permission, onDismiss, on
 
       <Modal.ButtonRow>
         <Button variant="secondary" fill="outline" onClick={onDismiss}>
-          {real.run.stage === 'finished' ? 'Close' : 'Cancel'}
+          {/* Once a job runs, closing leaves it running: never call that "Cancel". */}
+          {real.run.stage === 'idle' && preview.run.stage === 'idle' ? 'Cancel' : 'Close'}
         </Button>
         {real.run.stage === 'running' && route && (
           <Button variant="destructive" icon="times" onClick={() => void real.cancel(route)}>

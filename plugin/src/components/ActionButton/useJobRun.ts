@@ -15,7 +15,12 @@ export type JobRun =
   | { stage: 'submitting' }
   | { stage: 'running'; job: Job }
   | { stage: 'finished'; job: Job }
+  /** A minute of failed polls: the job may still run, this page no longer knows. */
+  | { stage: 'lost'; job: Job }
   | { stage: 'refused'; error: RequestError };
+
+/** Polls in a row that may fail (an exporter restart) before the dialog says it lost the job. */
+export const MAX_FAILED_POLLS = 60;
 
 export function isFinished(job: Job): boolean {
   return FINISHED_JOB_STATUSES.includes(job.status);
@@ -52,7 +57,8 @@ export function useJobRun(onFinished?: (job: Job) => void) {
       } catch {
         // A lost poll is not a lost job: keep the last state and try again.
         failures++;
-        if (failures >= 60) {
+        if (failures >= MAX_FAILED_POLLS) {
+          setRun({ stage: 'lost', job: current });
           return;
         }
       }

@@ -49,7 +49,10 @@ const LISTING: DumpListing = {
 function sources(fake: ExporterFake) {
   fake
     .prom(q.sourceUp, [sample(t({ source: 'nightly' }), 1), sample(t({ source: 'repo1' }), 0)])
-    .prom(q.sourceInfo, [sample(t({ source: 'nightly', source_kind: 'dump-dir' }), 1), sample(t({ source: 'repo1', source_kind: 'pgbackrest' }), 1)])
+    .prom(q.sourceInfo, [
+      sample(t({ source: 'nightly', source_kind: 'dump-dir' }), 1),
+      sample(t({ source: 'repo1', source_kind: 'pgbackrest' }), 1),
+    ])
     .prom(q.sourceError, [sample(t({ source: 'repo1', reason: 'timeout' }), 1)])
     .prom(q.lastSuccess, [sample(t({ source: 'nightly', backup_kind: 'dump' }), hoursAgo(30))])
     .prom(q.lastSize, [sample(t({ source: 'nightly', backup_kind: 'dump' }), 5 * 1024 ** 2)])
@@ -66,11 +69,17 @@ describe('Backups page', () => {
     sources(fake);
     renderPage(<Backups />, '/backups?target=main');
     // 30 h: past the 26 h warning line.
-    expect((await screen.findByText(/^1 d 6 h ago$/)).closest('[data-severity]')).toHaveAttribute('data-severity', 'warning');
+    expect((await screen.findByText(/^1 d 6 h ago$/)).closest('[data-severity]')).toHaveAttribute(
+      'data-severity',
+      'warning'
+    );
     expect(screen.getByText('down: timeout').closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
     expect(screen.getByText('verification_failed: 1')).toBeInTheDocument();
     expect(await screen.findByText('main-shop-20261207T020000Z.dump')).toBeInTheDocument();
-    expect(screen.getByText(/^failed 2026-12-06 02:30:00 UTC$/).closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
+    expect(screen.getByText(/^failed 2026-12-06 02:30:00 UTC$/).closest('[data-severity]')).toHaveAttribute(
+      'data-severity',
+      'critical'
+    );
     expect(screen.getByText(/1 partial/)).toBeInTheDocument();
   });
 
@@ -78,7 +87,18 @@ describe('Backups page', () => {
     signInAs('Admin');
     const fake = new ExporterFake().install();
     sources(fake);
-    const job = jobFixture({ action: 'prune-backups', dryRun: true, status: 'succeeded', finishedAt: '2026-12-07T03:00:01.000Z', result: { dryRun: true, deleted: [{ file: 'main-shop-20261206T020000Z.dump', sizeBytes: 5242880 }], freedBytes: 5242880, kept: 1 } });
+    const job = jobFixture({
+      action: 'prune-backups',
+      dryRun: true,
+      status: 'succeeded',
+      finishedAt: '2026-12-07T03:00:01.000Z',
+      result: {
+        dryRun: true,
+        deleted: [{ file: 'main-shop-20261206T020000Z.dump', sizeBytes: 5242880 }],
+        freedBytes: 5242880,
+        kept: 1,
+      },
+    });
     fake.on('POST', 'admin/jobs', () => ({ job, created: true }));
     renderPage(<Backups />, '/backups?target=main');
     fireEvent.change(await screen.findByLabelText('Keep the newest'), { target: { value: '3' } });
@@ -89,7 +109,11 @@ describe('Backups page', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: /preview/i }));
     expect(await within(dialog).findByText('main-shop-20261206T020000Z.dump')).toBeInTheDocument();
     expect(within(dialog).getByText('5.00 MiB', { selector: 'dd' })).toBeInTheDocument();
-    expect(fake.requestsTo('admin/jobs', 'POST')[0]?.data).toMatchObject({ action: 'prune-backups', params: { keepLast: 3, maxAgeDays: 14 }, dryRun: true });
+    expect(fake.requestsTo('admin/jobs', 'POST')[0]?.data).toMatchObject({
+      action: 'prune-backups',
+      params: { keepLast: 3, maxAgeDays: 14 },
+      dryRun: true,
+    });
     // Destructive: the real run waits for the target's name.
     expect(within(dialog).getByRole('button', { name: /run prune/i })).toBeDisabled();
   });
@@ -99,11 +123,15 @@ describe('Backups page', () => {
     new ExporterFake()
       .install()
       .prom('upkeep_redis_rdb_last_save_timestamp_seconds{target="cache"}', [sample({ target: 'cache' }, hoursAgo(30))])
-      .prom('time() - upkeep_redis_rdb_last_save_timestamp_seconds{target="cache"}', [sample({ target: 'cache' }, 30 * 3600)])
-      .prom('upkeep_redis_rdb_last_bgsave_success{target="cache"}', [sample({ target: 'cache' }, 1)]);
+      .prom('time() - upkeep_redis_rdb_last_save_timestamp_seconds{target="cache"}', [
+        sample({ target: 'cache' }, 30 * 3600),
+      ])
+      .prom('upkeep_redis_rdb_last_bgsave_success{target="cache"}', [sample({ target: 'cache' }, 1)])
+      .prom('upkeep_redis_rdb_changes_since_last_save{target="cache"}', [sample({ target: 'cache' }, 42)])
+      .prom('upkeep_redis_aof_enabled{target="cache"}', [sample({ target: 'cache' }, 0)]);
     renderPage(<Backups />, '/backups?target=cache&action=redis-bgsave');
     const section = await screen.findByTestId('redis-persistence');
-    // 30 h without a save: past the 24 h critical line of RedisPersistenceStale.
+    // 30 h without a save, 42 changes since, no AOF: past the 24 h critical line of RedisPersistenceStale.
     const lastSave = await within(section).findByText('last RDB save 1 d 6 h ago');
     expect(lastSave.closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
     expect(await screen.findByRole('dialog')).toHaveTextContent(/BGSAVE|bgsave/);
@@ -127,7 +155,14 @@ describe('Backups page', () => {
   it('says so when the target has no dump directory for the actions', async () => {
     signInAs('Editor');
     const fake = new ExporterFake().install();
-    fake.on('GET', 'api/targets/main/backups', () => new HttpFailure(422, { error: { code: 'no_dump_dir_source', message: 'target main has no backup source of kind dump-dir' } }));
+    fake.on(
+      'GET',
+      'api/targets/main/backups',
+      () =>
+        new HttpFailure(422, {
+          error: { code: 'no_dump_dir_source', message: 'target main has no backup source of kind dump-dir' },
+        })
+    );
     renderPage(<Backups />, '/backups?target=main');
     expect(await screen.findByText('No dump directory')).toBeInTheDocument();
     expect(screen.getByText('No backup sources')).toBeInTheDocument();

@@ -68,16 +68,20 @@ export function Backups() {
   const [keepLast, setKeepLast] = useState('7');
   const [maxAgeDays, setMaxAgeDays] = useState('');
   const linkedAction = params.get('action');
+  const linkedSource = params.get('source');
   const clearDeepLink = () => update({ action: undefined });
 
   const lines = useMemo<KindLine[]>(() => {
-    const sources = metrics.data ? sourceRows(metrics.data) : [];
+    // A link (an alert's runbook) may name one source: it comes first, marked.
+    const sources = metrics.data
+      ? sourceRows(metrics.data).sort((a, b) => Number(b.source === linkedSource) - Number(a.source === linkedSource))
+      : [];
     return sources.flatMap((source): KindLine[] =>
       source.kinds.length > 0
         ? source.kinds.map((kind) => ({ id: `${source.source}/${kind.kind}`, source, kind }))
         : [{ id: source.source, source, kind: undefined }]
     );
-  }, [metrics.data]);
+  }, [metrics.data, linkedSource]);
   const archive = metrics.data;
   const archiveEnabled = archive?.archiveEnabled[0];
   const lastArchived = archive?.archiveLastSuccess[0]?.value;
@@ -90,7 +94,12 @@ export function Backups() {
         header: 'Source',
         cell: ({ row }) => (
           <Stack direction="column" gap={0}>
-            <Text weight="medium">{row.original.source.source}</Text>
+            <Text
+              weight={row.original.source.source === linkedSource ? 'bold' : 'medium'}
+              color={row.original.source.source === linkedSource ? 'primary' : undefined}
+            >
+              {row.original.source.source}
+            </Text>
             <Text variant="bodySmall" color="secondary">
               {row.original.source.sourceKind}
             </Text>
@@ -160,7 +169,7 @@ export function Backups() {
         ),
       },
     ],
-    []
+    [linkedSource]
   );
 
   const dumpColumns = useMemo<Array<Column<ListedDump>>>(

@@ -24,6 +24,8 @@ export function RedisPersistence({ target, autoOpen, onClose, onFinished }: Redi
   const ok = m?.lastBgsaveOk[0]?.value;
   // Redis reports 0 before its first save: never saved is as old as it gets.
   const age = lastSave === undefined ? undefined : lastSave > 0 ? m?.saveAge[0]?.value : Number.POSITIVE_INFINITY;
+  // As RedisPersistenceStale: an old snapshot matters only with changes since it and no AOF.
+  const atRisk = (m?.changesSinceSave[0]?.value ?? 0) > 0 && m?.aofEnabled[0]?.value !== 1;
   return (
     <section data-testid="redis-persistence">
       <Stack direction="row" alignItems="center" gap={2}>
@@ -47,7 +49,12 @@ export function RedisPersistence({ target, autoOpen, onClose, onFinished }: Redi
       ) : (
         <Stack direction="row" gap={2} wrap="wrap">
           <SeverityCell
-            severity={severityOf('redisPersistenceAgeSeconds', age)}
+            severity={atRisk ? severityOf('redisPersistenceAgeSeconds', age) : age === undefined ? 'unknown' : 'ok'}
+            tooltip={
+              atRisk
+                ? 'Changes since the last snapshot, and no AOF: a restart would lose them.'
+                : 'Nothing unsaved, or AOF keeps it.'
+            }
             text={lastSave === 0 ? 'never saved' : `last RDB save ${formatDuration(age)} ago`}
           />
           <SeverityCell

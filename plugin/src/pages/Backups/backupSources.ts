@@ -35,7 +35,11 @@ export function sourceRows(m: BackupMetrics, nowMs = Date.now()): SourceRow[] {
     .sort()
     .map((source) => {
       const verified = bySource(m.lastVerified, source)[0]?.value;
-      const kinds = bySource(m.lastSuccess, source).map((s): BackupKindRow => {
+      const successes = bySource(m.lastSuccess, source);
+      // BackupTooOld judges a source by its newest backup of any kind: that row gets its colour,
+      // an older kind (last week's full beside last night's incremental) is only shown.
+      const newest = Math.max(...successes.map((s) => s.value));
+      const kinds = successes.map((s): BackupKindRow => {
         const kind = s.labels.backup_kind ?? '';
         const age = s.value > 0 ? nowMs / 1000 - s.value : Number.POSITIVE_INFINITY;
         const same = (x: Sample) => x.labels.source === source && x.labels.backup_kind === kind;
@@ -43,7 +47,7 @@ export function sourceRows(m: BackupMetrics, nowMs = Date.now()): SourceRow[] {
           kind,
           lastSuccess: s.value,
           ageSeconds: s.value > 0 ? age : undefined,
-          severity: severityOf('backupAgeSeconds', age),
+          severity: s.value === newest ? severityOf('backupAgeSeconds', age) : 'unknown',
           sizeBytes: m.lastSize.find(same)?.value,
           durationSeconds: m.lastDuration.find(same)?.value,
         };
@@ -58,7 +62,10 @@ export function sourceRows(m: BackupMetrics, nowMs = Date.now()): SourceRow[] {
         rejected: bySource(m.rejected, source).map((s) => ({ reason: s.labels.reason ?? '', count: s.value })),
         lastVerified: verified,
         // Only dump directories record verifications; elsewhere the series is absent.
-        verifySeverity: verified === undefined ? 'unknown' : severityOf('backupVerifyAgeSeconds', verified > 0 ? nowMs / 1000 - verified : Number.POSITIVE_INFINITY),
+        verifySeverity:
+          verified === undefined
+            ? 'unknown'
+            : severityOf('backupVerifyAgeSeconds', verified > 0 ? nowMs / 1000 - verified : Number.POSITIVE_INFINITY),
         kinds,
       };
     });

@@ -34,9 +34,15 @@ describe('Bloat & vacuum page', () => {
     expect(rows[0]).toHaveTextContent('public.orders');
     expect(rows[1]).toHaveTextContent('public.notes');
     // 82 % of a table with 300 MiB of bloat: critical; 60 % of 10 kB stays ok, as the alert judges only tables with enough bloat.
-    expect(within(rows[0]!).getByText(/300 MiB \(82 %\)/).closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
+    expect(
+      within(rows[0]!)
+        .getByText(/300 MiB \(82 %\)/)
+        .closest('[data-severity]')
+    ).toHaveAttribute('data-severity', 'critical');
     expect(within(rows[1]!).getByText(/60 %/).closest('[data-severity]')).toHaveAttribute('data-severity', 'ok');
-    expect(within(screen.getByTestId('dead-tuples-shop-public.orders')).getByText('2,000,000').closest('[data-severity]')).toHaveAttribute('data-severity', 'warning');
+    expect(
+      within(screen.getByTestId('dead-tuples-shop-public.orders')).getByText('2,000,000').closest('[data-severity]')
+    ).toHaveAttribute('data-severity', 'warning');
     expect(screen.getByText('600,000,000').closest('[data-severity]')).toHaveAttribute('data-severity', 'warning');
     expect(screen.getByText(/Estimates taken 1 m \d\d s ago/)).toBeInTheDocument();
   });
@@ -49,7 +55,15 @@ describe('Bloat & vacuum page', () => {
     fake.on('POST', 'operator/jobs', () => ({ job, created: true }));
     fake.on('GET', `api/jobs/${job.id}`, () => {
       bloatedShop(fake, 0);
-      return { job: { ...job, status: 'succeeded', finishedAt: '2026-12-07T03:00:05.000Z', progress: { phase: 'done', percent: 100 }, result: { dryRun: false } } };
+      return {
+        job: {
+          ...job,
+          status: 'succeeded',
+          finishedAt: '2026-12-07T03:00:05.000Z',
+          progress: { phase: 'done', percent: 100 },
+          result: { dryRun: false },
+        },
+      };
     });
     renderPage(<Bloat />, '/bloat?target=main');
     const row = (await screen.findByTestId('dead-tuples-shop-public.orders')).closest('tr')!;
@@ -57,10 +71,19 @@ describe('Bloat & vacuum page', () => {
     fireEvent.click(within(row).getByRole('button', { name: 'Vacuum main' }));
     const dialog = await screen.findByRole('dialog');
     fireEvent.click(within(dialog).getByRole('button', { name: /run vacuum/i }));
-    await waitFor(() => expect(within(dialog).getByTestId('job-progress')).toHaveAttribute('data-status', 'succeeded'), { timeout: 5000 });
-    expect(fake.requestsTo('operator/jobs', 'POST')[0]?.data).toMatchObject({ action: 'vacuum', target: 'main', params: { database: 'shop', table: 'public.orders' } });
+    await waitFor(
+      () => expect(within(dialog).getByTestId('job-progress')).toHaveAttribute('data-status', 'succeeded'),
+      { timeout: 5000 }
+    );
+    expect(fake.requestsTo('operator/jobs', 'POST')[0]?.data).toMatchObject({
+      action: 'vacuum',
+      target: 'main',
+      params: { database: 'shop', table: 'public.orders' },
+    });
     fireEvent.click(within(dialog).getByText('Close').closest('button')!);
-    await waitFor(() => expect(within(screen.getByTestId('dead-tuples-shop-public.orders')).getByText('0')).toBeInTheDocument());
+    await waitFor(() =>
+      expect(within(screen.getByTestId('dead-tuples-shop-public.orders')).getByText('0')).toBeInTheDocument()
+    );
   });
 
   it('opens the dialog a deep link asks for, on the linked table, and forgets the link when closed', async () => {
@@ -71,7 +94,9 @@ describe('Bloat & vacuum page', () => {
     expect(dialog).toHaveTextContent(/analyze on main/i);
     expect(within(dialog).getByTestId('action-summary')).toHaveTextContent('public.orders');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
-    await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent('/bloat?target=main&database=shop&table=public.orders'));
+    await waitFor(() =>
+      expect(screen.getByTestId('location')).toHaveTextContent('/bloat?target=main&database=shop&table=public.orders')
+    );
     expect(screen.getByTestId('location')).not.toHaveTextContent('action=');
   });
 

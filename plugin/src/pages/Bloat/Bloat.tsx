@@ -32,20 +32,39 @@ export function Bloat() {
   const [params, update] = useUrlState();
   const metrics = useMetrics(bloatQueries(target ?? ''));
   const refreshAfterJob = useRefreshAfterJob(metrics.reload);
-  const linked = { database: params.get('database'), table: params.get('table'), index: params.get('index'), action: params.get('action') };
+  const linked = {
+    database: params.get('database'),
+    table: params.get('table'),
+    index: params.get('index'),
+    action: params.get('action'),
+  };
   const clearDeepLink = () => update({ action: undefined });
 
-  const rows = useMemo(
-    () => (metrics.data ? tableRows(metrics.data).sort((a, b) => severityRank(rowSeverity(b)) - severityRank(rowSeverity(a)) || (b.bloatBytes ?? 0) - (a.bloatBytes ?? 0)) : []),
-    [metrics.data],
-  );
+  // Worst first; a linked table first of all, so its row (and dialog) is on the table's first page.
+  const rows = useMemo(() => {
+    const linkedFirst = (row: TableRow) => (row.database === linked.database && row.table === linked.table ? 0 : 1);
+    return metrics.data
+      ? tableRows(metrics.data).sort(
+          (a, b) =>
+            linkedFirst(a) - linkedFirst(b) ||
+            severityRank(rowSeverity(b)) - severityRank(rowSeverity(a)) ||
+            (b.bloatBytes ?? 0) - (a.bloatBytes ?? 0)
+        )
+      : [];
+  }, [metrics.data, linked.database, linked.table]);
   const databases = useMemo(() => (metrics.data ? databaseRows(metrics.data) : []), [metrics.data]);
   const refreshedAt = metrics.data?.refreshedAt[0]?.value;
 
   const isLinked = (row: TableRow) => !linked.index && row.database === linked.database && row.table === linked.table;
   // A linked action for an index, a whole database or a table without a row here: offered above the table.
   const linkedElsewhere =
-    target && linked.action && TABLE_ACTIONS.some((a) => a === linked.action) && metrics.data !== undefined && !rows.some(isLinked) ? linked.action : undefined;
+    target &&
+    linked.action &&
+    TABLE_ACTIONS.some((a) => a === linked.action) &&
+    metrics.data !== undefined &&
+    !rows.some(isLinked)
+      ? linked.action
+      : undefined;
 
   const columns = useMemo<Array<Column<TableRow>>>(
     () => [
@@ -83,9 +102,16 @@ export function Bloat() {
         id: 'lastVacuum',
         header: 'Last vacuum',
         sortType: 'number',
-        cell: ({ row }) => <SeverityCell severity={row.original.vacuumSeverity} text={formatAgo(row.original.lastVacuum)} />,
+        cell: ({ row }) => (
+          <SeverityCell severity={row.original.vacuumSeverity} text={formatAgo(row.original.lastVacuum)} />
+        ),
       },
-      { id: 'lastAnalyze', header: 'Last analyze', sortType: 'number', cell: ({ row }) => formatAgo(row.original.lastAnalyze) },
+      {
+        id: 'lastAnalyze',
+        header: 'Last analyze',
+        sortType: 'number',
+        cell: ({ row }) => formatAgo(row.original.lastAnalyze),
+      },
       {
         id: 'actions',
         header: '',
@@ -117,7 +143,7 @@ export function Bloat() {
       },
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [target, linked.database, linked.table, linked.action, refreshAfterJob, styles],
+    [target, linked.database, linked.table, linked.action, refreshAfterJob, styles]
   );
 
   const databaseColumns = useMemo<Array<Column<DatabaseRow>>>(
@@ -128,7 +154,11 @@ export function Bloat() {
         header: 'Transaction ID age',
         sortType: 'number',
         cell: ({ row }) => (
-          <SeverityCell severity={row.original.xidSeverity} text={formatCount(row.original.xidAge)} tooltip="age(datfrozenxid): PostgreSQL stops accepting writes near 2^31." />
+          <SeverityCell
+            severity={row.original.xidSeverity}
+            text={formatCount(row.original.xidAge)}
+            tooltip="age(datfrozenxid): PostgreSQL stops accepting writes near 2^31."
+          />
         ),
       },
       {
@@ -136,7 +166,10 @@ export function Bloat() {
         header: 'Invalid indexes',
         sortType: 'number',
         cell: ({ row }) => (
-          <SeverityCell severity={row.original.invalidIndexes ? 'warning' : 'ok'} text={formatCount(row.original.invalidIndexes)} />
+          <SeverityCell
+            severity={row.original.invalidIndexes ? 'warning' : 'ok'}
+            text={formatCount(row.original.invalidIndexes)}
+          />
         ),
       },
       {
@@ -144,14 +177,32 @@ export function Bloat() {
         header: '',
         cell: ({ row }) => (
           <Stack direction="row" gap={1}>
-            <ActionButton action="vacuum" label="Vacuum database" target={target ?? ''} params={{ database: row.original.database }} onFinished={refreshAfterJob} />
-            <ActionButton action="analyze" label="Analyze database" target={target ?? ''} params={{ database: row.original.database }} onFinished={refreshAfterJob} />
-            <ActionButton action="reindex" label="Reindex database" target={target ?? ''} params={{ database: row.original.database }} onFinished={refreshAfterJob} />
+            <ActionButton
+              action="vacuum"
+              label="Vacuum database"
+              target={target ?? ''}
+              params={{ database: row.original.database }}
+              onFinished={refreshAfterJob}
+            />
+            <ActionButton
+              action="analyze"
+              label="Analyze database"
+              target={target ?? ''}
+              params={{ database: row.original.database }}
+              onFinished={refreshAfterJob}
+            />
+            <ActionButton
+              action="reindex"
+              label="Reindex database"
+              target={target ?? ''}
+              params={{ database: row.original.database }}
+              onFinished={refreshAfterJob}
+            />
           </Stack>
         ),
       },
     ],
-    [target, refreshAfterJob],
+    [target, refreshAfterJob]
   );
 
   return (
@@ -160,7 +211,8 @@ export function Bloat() {
         <TargetPicker targets={choices} value={target} onChange={setTarget} />
         {refreshedAt !== undefined && (
           <Text color="secondary" variant="bodySmall">
-            Estimates taken {formatAgo(refreshedAt)} (the bloat collector runs every 15 minutes, and right after a vacuum or reindex).
+            Estimates taken {formatAgo(refreshedAt)} (the bloat collector runs every 15 minutes, and right after a
+            vacuum or reindex).
           </Text>
         )}
       </Stack>
@@ -170,7 +222,11 @@ export function Bloat() {
         <LinkedAction
           action={linkedElsewhere}
           target={target}
-          params={{ database: linked.database ?? undefined, table: linked.index ? undefined : (linked.table ?? undefined), index: linked.index ?? undefined }}
+          params={{
+            database: linked.database ?? undefined,
+            table: linked.index ? undefined : (linked.table ?? undefined),
+            index: linked.index ?? undefined,
+          }}
           onClose={clearDeepLink}
           onFinished={refreshAfterJob}
         />
@@ -179,7 +235,8 @@ export function Bloat() {
         <LoadingPlaceholder text="Reading table statistics…" />
       ) : rows.length === 0 ? (
         <EmptyState variant="not-found" message="No tables reported">
-          The bloat collector reports tables above its size floor (tables.minSizeBytes) once it has run. None yet for {target ?? 'this target'}.
+          The bloat collector reports tables above its size floor (tables.minSizeBytes) once it has run. None yet for{' '}
+          {target ?? 'this target'}.
         </EmptyState>
       ) : (
         <div className={styles.scroll} data-testid="bloat-table">

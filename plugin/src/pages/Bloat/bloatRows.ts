@@ -66,10 +66,20 @@ export function tableRows(m: BloatMetrics, nowMs = Date.now()): TableRow[] {
       lastVacuum,
       lastAnalyze: newest(m.lastAnalyze, labels),
       // As the alert: the ratio counts only for tables with enough bloat to matter.
-      bloatSeverity: bloatBytes !== undefined && bloatBytes >= floor ? severityOf('tableBloatRatio', bloatRatio) : bloatRatio === undefined ? 'unknown' : 'ok',
+      bloatSeverity:
+        bloatBytes !== undefined && bloatBytes >= floor
+          ? severityOf('tableBloatRatio', bloatRatio)
+          : bloatRatio === undefined
+            ? 'unknown'
+            : 'ok',
       deadSeverity: severityOf('deadTuples', deadTuples),
       // Never vacuumed: no age to judge (the alert has no series either).
-      vacuumSeverity: vacuumAge === undefined ? 'unknown' : (deadTuples ?? 0) >= vacuumFloor ? severityOf('vacuumAgeSeconds', vacuumAge) : 'ok',
+      vacuumSeverity:
+        vacuumAge === undefined
+          ? 'unknown'
+          : (deadTuples ?? 0) >= vacuumFloor
+            ? severityOf('vacuumAgeSeconds', vacuumAge)
+            : 'ok',
     };
   });
 }

@@ -105,7 +105,11 @@ function diskRows(m: Record<keyof typeof certificateQueries, Sample[]>): DiskRow
       sizeBytes: s.value,
       inodesFreeRatio: inodesFree,
       readonly: ro,
-      severity: worstSeverity([severityOf('diskUsedRatio', used), severityOf('inodesFreeRatio', inodesFree), ro ? 'critical' : 'ok']),
+      severity: worstSeverity([
+        severityOf('diskUsedRatio', used),
+        severityOf('inodesFreeRatio', inodesFree),
+        ro ? 'critical' : 'ok',
+      ]),
     };
   });
 }
@@ -113,8 +117,16 @@ function diskRows(m: Record<keyof typeof certificateQueries, Sample[]>): DiskRow
 const certificateColumns: Array<Column<CertificateRow>> = [
   { id: 'target', header: 'Target', sortType: 'alphanumeric' },
   { id: 'source', header: 'Source' },
-  { id: 'subject', header: 'Subject', cell: ({ row }) => `${row.original.subject}${row.original.path ? ` (${row.original.path})` : ''}` },
-  { id: 'position', header: 'In chain', cell: ({ row }) => (row.original.position === '0' ? 'leaf' : `#${row.original.position}`) },
+  {
+    id: 'subject',
+    header: 'Subject',
+    cell: ({ row }) => `${row.original.subject}${row.original.path ? ` (${row.original.path})` : ''}`,
+  },
+  {
+    id: 'position',
+    header: 'In chain',
+    cell: ({ row }) => (row.original.position === '0' ? 'leaf' : `#${row.original.position}`),
+  },
   { id: 'issuer', header: 'Issuer' },
   {
     id: 'secondsLeft',
@@ -122,7 +134,12 @@ const certificateColumns: Array<Column<CertificateRow>> = [
     sortType: 'number',
     cell: ({ row }) => {
       const left = row.original.secondsLeft;
-      return <SeverityCell severity={row.original.severity} text={left < 0 ? `expired ${formatDuration(-left)} ago` : `in ${formatDuration(left)}`} />;
+      return (
+        <SeverityCell
+          severity={row.original.severity}
+          text={left < 0 ? `expired ${formatDuration(-left)} ago` : `in ${formatDuration(left)}`}
+        />
+      );
     },
   },
   {
@@ -133,8 +150,16 @@ const certificateColumns: Array<Column<CertificateRow>> = [
       if (verified === undefined && hostnameMatch === undefined) {
         return '—';
       }
-      const problems = [verified === 0 ? 'not trusted by the system CAs' : '', hostnameMatch === 0 ? 'host name mismatch' : ''].filter(Boolean);
-      return <SeverityCell severity={problems.length > 0 ? 'warning' : 'ok'} text={problems.length > 0 ? problems.join(', ') : 'verified'} />;
+      const problems = [
+        verified === 0 ? 'not trusted by the system CAs' : '',
+        hostnameMatch === 0 ? 'host name mismatch' : '',
+      ].filter(Boolean);
+      return (
+        <SeverityCell
+          severity={problems.length > 0 ? 'warning' : 'ok'}
+          text={problems.length > 0 ? problems.join(', ') : 'verified'}
+        />
+      );
     },
   },
 ];
@@ -156,13 +181,21 @@ const diskColumns: Array<Column<DiskRow>> = [
     ),
   },
   { id: 'inodesFreeRatio', header: 'Inodes free', cell: ({ row }) => formatPercent(row.original.inodesFreeRatio, 0) },
-  { id: 'readonly', header: 'Mount', cell: ({ row }) => (row.original.readonly ? <SeverityCell severity="critical" text="read-only" /> : 'read-write') },
+  {
+    id: 'readonly',
+    header: 'Mount',
+    cell: ({ row }) => (row.original.readonly ? <SeverityCell severity="critical" text="read-only" /> : 'read-write'),
+  },
 ];
 
 const errorColumns: Array<Column<ErrorRow>> = [
   { id: 'target', header: 'Target' },
   { id: 'what', header: 'What' },
-  { id: 'reason', header: 'Problem', cell: ({ row }) => <SeverityCell severity="critical" text={row.original.reason} /> },
+  {
+    id: 'reason',
+    header: 'Problem',
+    cell: ({ row }) => <SeverityCell severity="critical" text={row.original.reason} />,
+  },
 ];
 
 export function Certificates() {
@@ -174,12 +207,17 @@ export function Certificates() {
   const certs = useMemo(
     () => (metrics.data ? keep(certificateRows(metrics.data)).sort((a, b) => a.secondsLeft - b.secondsLeft) : []),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [metrics.data, only],
+    [metrics.data, only]
   );
   const disks = useMemo(
-    () => (metrics.data ? keep(diskRows(metrics.data)).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.usedRatio ?? 0) - (a.usedRatio ?? 0)) : []),
+    () =>
+      metrics.data
+        ? keep(diskRows(metrics.data)).sort(
+            (a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.usedRatio ?? 0) - (a.usedRatio ?? 0)
+          )
+        : [],
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [metrics.data, only],
+    [metrics.data, only]
   );
   const errors = useMemo<ErrorRow[]>(() => {
     const m = metrics.data;
@@ -187,9 +225,21 @@ export function Certificates() {
       return [];
     }
     const rows = [
-      ...m.probeError.map((s) => ({ target: s.labels.target ?? '', what: `TLS probe (${s.labels.source})`, reason: s.labels.reason ?? '' })),
-      ...m.fileError.map((s) => ({ target: s.labels.target ?? '', what: s.labels.path ?? 'file', reason: s.labels.reason ?? '' })),
-      ...m.diskError.map((s) => ({ target: s.labels.target ?? '', what: `${s.labels.path} (${s.labels.role})`, reason: s.labels.reason ?? '' })),
+      ...m.probeError.map((s) => ({
+        target: s.labels.target ?? '',
+        what: `TLS probe (${s.labels.source})`,
+        reason: s.labels.reason ?? '',
+      })),
+      ...m.fileError.map((s) => ({
+        target: s.labels.target ?? '',
+        what: s.labels.path ?? 'file',
+        reason: s.labels.reason ?? '',
+      })),
+      ...m.diskError.map((s) => ({
+        target: s.labels.target ?? '',
+        what: `${s.labels.path} (${s.labels.role})`,
+        reason: s.labels.reason ?? '',
+      })),
     ].map((r, i) => ({ ...r, id: `${i}` }));
     return keep(rows);
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -219,7 +269,11 @@ export function Certificates() {
           </section>
           <section className={styles.scroll}>
             <Text element="h4">Disks, fullest first</Text>
-            {disks.length === 0 ? <EmptyState variant="not-found" message="No filesystems reported" /> : <InteractiveTable columns={diskColumns} data={disks} getRowId={(r) => r.id} />}
+            {disks.length === 0 ? (
+              <EmptyState variant="not-found" message="No filesystems reported" />
+            ) : (
+              <InteractiveTable columns={diskColumns} data={disks} getRowId={(r) => r.id} />
+            )}
           </section>
         </Stack>
       )}

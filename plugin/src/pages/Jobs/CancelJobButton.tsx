@@ -13,20 +13,39 @@ export function CancelJobButton({ job, onCancelled }: { job: Job; onCancelled: (
   const [problem, setProblem] = useState<string | undefined>();
   const action = session.action(job.action);
   const permission = action
-    ? actionPermission({ action, params: job.params, grafanaRole: session.grafanaRole, whoami: session.whoami, whoamiProblem: session.problem, configured: session.configured })
+    ? actionPermission({
+        action,
+        params: job.params,
+        grafanaRole: session.grafanaRole,
+        whoami: session.whoami,
+        whoamiProblem: session.problem,
+        configured: session.configured,
+      })
     : undefined;
   if (job.status !== 'running' && job.status !== 'queued') {
     return null;
   }
   const reason = problem ?? (permission ? permission.reason : `The exporter has no action ${job.action} any more.`);
   const button = (
-    <Button size="sm" variant="destructive" icon="times" disabled={!permission?.allowed} onClick={() => setConfirming(true)}>
+    <Button
+      size="sm"
+      variant="destructive"
+      icon="times"
+      disabled={!permission?.allowed}
+      onClick={() => setConfirming(true)}
+    >
       {job.cancelRequestedAt ? 'Cancelling…' : 'Cancel'}
     </Button>
   );
   return (
     <>
-      {reason ? <Tooltip content={reason}><span>{button}</span></Tooltip> : button}
+      {reason ? (
+        <Tooltip content={reason}>
+          <span>{button}</span>
+        </Tooltip>
+      ) : (
+        button
+      )}
       <ConfirmModal
         isOpen={confirming}
         title={`Cancel ${job.action} on ${job.target}?`}

@@ -14,10 +14,18 @@ import { CancelJobButton } from './CancelJobButton';
 export function JobDetails({ id }: { id: string }) {
   // Polled while it runs; a finished job does not change any more.
   const factList = useStyles2((theme: GrafanaTheme2) => factListStyle(theme, { monospace: true }));
-  const loaded = useLoader(() => exporterClient.job(id), id, (job) => (job && isFinished(job) ? undefined : 1_000));
+  const loaded = useLoader(
+    () => exporterClient.job(id),
+    id,
+    (job) => (job && isFinished(job) ? undefined : 1_000)
+  );
   const job = loaded.data;
   if (!job) {
-    return loaded.error ? <ProblemAlert title="Could not read the job" error={loaded.error} /> : <Text color="secondary">Loading…</Text>;
+    return loaded.error ? (
+      <ProblemAlert title="Could not read the job" error={loaded.error} />
+    ) : (
+      <Text color="secondary">Loading…</Text>
+    );
   }
   const facts: Array<[string, string]> = [
     ['Action', `${job.action}${job.dryRun ? ' (dry run)' : ''}`],

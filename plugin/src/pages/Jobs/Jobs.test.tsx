@@ -6,8 +6,16 @@ import { jobFixture } from '../../test/fixtures/jobs';
 import { renderPage } from '../../test/render';
 import { Jobs } from './Jobs';
 
-const running = jobFixture({ status: 'running', progress: { phase: 'scanning heap', percent: 42, detail: { heapBlksScanned: 420 } } });
-const failed = jobFixture({ action: 'backup', status: 'failed', finishedAt: '2026-12-07T03:01:00.000Z', error: { code: 'disk_full', message: 'no room for the dump' } });
+const running = jobFixture({
+  status: 'running',
+  progress: { phase: 'scanning heap', percent: 42, detail: { heapBlksScanned: 420 } },
+});
+const failed = jobFixture({
+  action: 'backup',
+  status: 'failed',
+  finishedAt: '2026-12-07T03:01:00.000Z',
+  error: { code: 'disk_full', message: 'no room for the dump' },
+});
 const audit: AuditEntry = {
   id: 7,
   at: '2026-12-07T03:00:00.000Z',
@@ -35,7 +43,10 @@ function exporterWithJobs(fake: ExporterFake) {
     }
     return { jobs: [running, failed], nextCursor: '10' };
   });
-  fake.on('GET', 'api/audit', (request) => ({ entries: request.params?.outcome === 'succeeded' ? [] : [audit], nextCursor: null }));
+  fake.on('GET', 'api/audit', (request) => ({
+    entries: request.params?.outcome === 'succeeded' ? [] : [audit],
+    nextCursor: null,
+  }));
   fake.on('GET', `api/jobs/${failed.id}`, () => ({ job: failed }));
 }
 
@@ -69,7 +80,11 @@ describe('Jobs & audit page', () => {
     exporterWithJobs(fake);
     renderPage(<Jobs />, '/jobs?action=backup&target=main');
     await screen.findByTestId('job-history');
-    expect(fake.requestsTo('api/jobs').some((r) => r.params?.action === 'backup' && r.params?.target === 'main' && r.params?.status === undefined)).toBe(true);
+    expect(
+      fake
+        .requestsTo('api/jobs')
+        .some((r) => r.params?.action === 'backup' && r.params?.target === 'main' && r.params?.status === undefined)
+    ).toBe(true);
   });
 
   it('filters the audit log and opens a job’s details from the address', async () => {

@@ -6,7 +6,19 @@
 import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Button, Combobox, Drawer, Field, Input, InteractiveTable, LoadingPlaceholder, Stack, Text, useStyles2, type Column } from '@grafana/ui';
+import {
+  Button,
+  Combobox,
+  Drawer,
+  Field,
+  Input,
+  InteractiveTable,
+  LoadingPlaceholder,
+  Stack,
+  Text,
+  useStyles2,
+  type Column,
+} from '@grafana/ui';
 import { exporterClient } from '../../api/exporterClient';
 import type { AuditEntry, Job, JobStatus } from '../../api/exporterTypes';
 import { PageFrame } from '../../components/PageFrame';
@@ -21,7 +33,17 @@ import { CancelJobButton } from './CancelJobButton';
 import { JobDetails } from './JobDetails';
 
 const STATUSES: JobStatus[] = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'queued'];
-const OUTCOMES = ['accepted', 'denied', 'rejected', 'conflict', 'succeeded', 'failed', 'cancelled', 'interrupted', 'skipped'];
+const OUTCOMES = [
+  'accepted',
+  'denied',
+  'rejected',
+  'conflict',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'interrupted',
+  'skipped',
+];
 const PAGE = 25;
 
 function jobDuration(job: Job): string {
@@ -41,10 +63,25 @@ export function Jobs() {
     action: params.get('action') ?? undefined,
     target: params.get('target') ?? undefined,
   }));
-  const [auditFilter, setAuditFilter] = useState<{ actor?: string; action?: string; target?: string; outcome?: string }>({});
+  const [auditFilter, setAuditFilter] = useState<{
+    actor?: string;
+    action?: string;
+    target?: string;
+    outcome?: string;
+  }>({});
   const running = useLoader(() => exporterClient.jobs({ status: 'running', limit: 50 }), 'running', 2_000);
-  const history = usePagedList((cursor) => exporterClient.jobs({ ...jobFilter, limit: PAGE, cursor }), (job) => job.id, JSON.stringify(jobFilter), 15_000);
-  const audit = usePagedList((cursor) => exporterClient.audit({ ...auditFilter, limit: PAGE, cursor }), (entry) => String(entry.id), JSON.stringify(auditFilter), 15_000);
+  const history = usePagedList(
+    (cursor) => exporterClient.jobs({ ...jobFilter, limit: PAGE, cursor }),
+    (job) => job.id,
+    JSON.stringify(jobFilter),
+    15_000
+  );
+  const audit = usePagedList(
+    (cursor) => exporterClient.audit({ ...auditFilter, limit: PAGE, cursor }),
+    (entry) => String(entry.id),
+    JSON.stringify(auditFilter),
+    15_000
+  );
   const openJob = params.get('job') ?? undefined;
 
   const jobColumns = useMemo<Array<Column<Job>>>(
@@ -52,10 +89,18 @@ export function Jobs() {
       { id: 'createdAt', header: 'Started', cell: ({ row }) => formatTime(row.original.createdAt) },
       { id: 'action', header: 'Action' },
       { id: 'target', header: 'Target' },
-      { id: 'status', header: 'Status', cell: ({ row }) => <JobStatusBadge status={row.original.status} dryRun={row.original.dryRun} /> },
+      {
+        id: 'status',
+        header: 'Status',
+        cell: ({ row }) => <JobStatusBadge status={row.original.status} dryRun={row.original.dryRun} />,
+      },
       { id: 'actor', header: 'By', cell: ({ row }) => `${row.original.actor} (${row.original.origin})` },
       { id: 'duration', header: 'Took', cell: ({ row }) => jobDuration(row.original) },
-      { id: 'error', header: 'Error', cell: ({ row }) => <span className={styles.clip}>{row.original.error?.message ?? ''}</span> },
+      {
+        id: 'error',
+        header: 'Error',
+        cell: ({ row }) => <span className={styles.clip}>{row.original.error?.message ?? ''}</span>,
+      },
       {
         id: 'open',
         header: '',
@@ -66,30 +111,48 @@ export function Jobs() {
         ),
       },
     ],
-    [update, styles],
+    [update, styles]
   );
 
   const auditColumns = useMemo<Array<Column<AuditEntry>>>(
     () => [
       { id: 'at', header: 'When', cell: ({ row }) => formatTime(row.original.at) },
-      { id: 'actor', header: 'Who', cell: ({ row }) => `${row.original.actor}${row.original.tokenName ? ` (token ${row.original.tokenName})` : ''}` },
+      {
+        id: 'actor',
+        header: 'Who',
+        cell: ({ row }) => `${row.original.actor}${row.original.tokenName ? ` (token ${row.original.tokenName})` : ''}`,
+      },
       { id: 'event', header: 'What' },
       { id: 'action', header: 'Action', cell: ({ row }) => row.original.action ?? '—' },
       { id: 'target', header: 'Target', cell: ({ row }) => row.original.target ?? '—' },
-      { id: 'outcome', header: 'Outcome', cell: ({ row }) => `${row.original.outcome}${row.original.statusCode ? ` (${row.original.statusCode})` : ''}` },
-      { id: 'detail', header: 'Detail', cell: ({ row }) => <span className={styles.clip}>{row.original.detail ?? ''}</span> },
+      {
+        id: 'outcome',
+        header: 'Outcome',
+        cell: ({ row }) => `${row.original.outcome}${row.original.statusCode ? ` (${row.original.statusCode})` : ''}`,
+      },
+      {
+        id: 'detail',
+        header: 'Detail',
+        cell: ({ row }) => <span className={styles.clip}>{row.original.detail ?? ''}</span>,
+      },
       {
         id: 'job',
         header: '',
         cell: ({ row }) =>
           row.original.jobId ? (
-            <Button size="sm" variant="secondary" fill="text" icon="eye" onClick={() => update({ job: row.original.jobId ?? undefined })}>
+            <Button
+              size="sm"
+              variant="secondary"
+              fill="text"
+              icon="eye"
+              onClick={() => update({ job: row.original.jobId ?? undefined })}
+            >
               Job
             </Button>
           ) : null,
       },
     ],
-    [update, styles],
+    [update, styles]
   );
 
   const text = (value: string) => (value.trim() === '' ? undefined : value.trim());
@@ -133,10 +196,20 @@ export function Jobs() {
             />
           </Field>
           <Field label="Action" noMargin>
-            <Input width={20} defaultValue={jobFilter.action} onBlur={(e) => setJobFilter({ ...jobFilter, action: text(e.currentTarget.value) })} placeholder="vacuum" />
+            <Input
+              width={20}
+              defaultValue={jobFilter.action}
+              onBlur={(e) => setJobFilter({ ...jobFilter, action: text(e.currentTarget.value) })}
+              placeholder="vacuum"
+            />
           </Field>
           <Field label="Target" noMargin>
-            <Input width={20} defaultValue={jobFilter.target} onBlur={(e) => setJobFilter({ ...jobFilter, target: text(e.currentTarget.value) })} placeholder="main" />
+            <Input
+              width={20}
+              defaultValue={jobFilter.target}
+              onBlur={(e) => setJobFilter({ ...jobFilter, target: text(e.currentTarget.value) })}
+              placeholder="main"
+            />
           </Field>
         </Stack>
         <ProblemAlert title="Could not list the jobs" error={history.error} />
@@ -158,13 +231,25 @@ export function Jobs() {
         <Text element="h4">Audit log</Text>
         <Stack direction="row" gap={1} alignItems="flex-end" wrap="wrap">
           <Field label="Who" noMargin>
-            <Input width={24} onBlur={(e) => setAuditFilter({ ...auditFilter, actor: text(e.currentTarget.value) })} placeholder="grafana:alice" />
+            <Input
+              width={24}
+              onBlur={(e) => setAuditFilter({ ...auditFilter, actor: text(e.currentTarget.value) })}
+              placeholder="grafana:alice"
+            />
           </Field>
           <Field label="Action" noMargin>
-            <Input width={20} onBlur={(e) => setAuditFilter({ ...auditFilter, action: text(e.currentTarget.value) })} placeholder="vacuum" />
+            <Input
+              width={20}
+              onBlur={(e) => setAuditFilter({ ...auditFilter, action: text(e.currentTarget.value) })}
+              placeholder="vacuum"
+            />
           </Field>
           <Field label="Target" noMargin>
-            <Input width={20} onBlur={(e) => setAuditFilter({ ...auditFilter, target: text(e.currentTarget.value) })} placeholder="main" />
+            <Input
+              width={20}
+              onBlur={(e) => setAuditFilter({ ...auditFilter, target: text(e.currentTarget.value) })}
+              placeholder="main"
+            />
           </Field>
           <Field label="Outcome" noMargin>
             <Combobox
@@ -203,7 +288,18 @@ export function Jobs() {
 export default Jobs;
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  card: css({ padding: theme.spacing(1.5), border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default, background: theme.colors.background.secondary }),
+  card: css({
+    padding: theme.spacing(1.5),
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+    background: theme.colors.background.secondary,
+  }),
   scroll: css({ overflowX: 'auto', 'td, th': { whiteSpace: 'nowrap' } }),
-  clip: css({ display: 'inline-block', maxWidth: 360, overflow: 'hidden', textOverflow: 'ellipsis', verticalAlign: 'bottom' }),
+  clip: css({
+    display: 'inline-block',
+    maxWidth: 360,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    verticalAlign: 'bottom',
+  }),
 });

@@ -10,7 +10,11 @@ const now = () => Date.now() / 1000;
 
 function fleet(fake: ExporterFake) {
   fake
-    .prom(q.up, [sample({ target: 'main', kind: 'postgres' }, 1), sample({ target: 'replica', kind: 'postgres' }, 1), sample({ target: 'cache', kind: 'redis' }, 0)])
+    .prom(q.up, [
+      sample({ target: 'main', kind: 'postgres' }, 1),
+      sample({ target: 'replica', kind: 'postgres' }, 1),
+      sample({ target: 'cache', kind: 'redis' }, 0),
+    ])
     // main's newest backup is 2 days old: past the 50 h critical line.
     .prom(q.backupAge, [sample({ target: 'main', source: 'nightly' }, 2 * 86_400 + 3 * 3600)])
     .prom(q.lagSeconds, [sample({ target: 'main', standby: 'replica' }, 45)])
@@ -35,7 +39,9 @@ describe('Overview', () => {
     expect(order[3]).toBe('replicapostgres');
 
     const main = rows.find((r) => r.textContent?.startsWith('main'))!;
-    const backup = within(main).getByText(/^2 d 3 h$/).closest('[data-severity]');
+    const backup = within(main)
+      .getByText(/^2 d 3 h$/)
+      .closest('[data-severity]');
     expect(backup).toHaveAttribute('data-severity', 'critical');
     expect(backup?.closest('a')).toHaveAttribute('href', '/a/upkeep-maintenance-app/backups?target=main');
     expect(within(main).getByText(/^45 s/).closest('[data-severity]')).toHaveAttribute('data-severity', 'warning');
@@ -45,13 +51,24 @@ describe('Overview', () => {
     expect(within(web).getByText('5 d').closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
     const cache = rows.find((r) => r.textContent?.startsWith('cache'))!;
     expect(within(cache).getByText('down').closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
-    expect(within(cache).getByText('1 failing').closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
+    expect(within(cache).getByText('1 failing').closest('[data-severity]')).toHaveAttribute(
+      'data-severity',
+      'critical'
+    );
+  });
+
+  it('shows one target alone when a link names it', async () => {
+    signInAs('Viewer');
+    fleet(new ExporterFake().install());
+    renderPage(<Overview />, '/overview?target=cache');
+    const table = await screen.findByTestId('overview-table');
+    expect(within(table).getAllByRole('row').slice(1).map((r) => within(r).getAllByRole('cell')[0]?.textContent)).toEqual(['cacheredis']);
+    expect(screen.getByText(/Showing target cache only/)).toBeInTheDocument();
   });
 
   it('says where the metrics failed instead of an empty table', async () => {
     signInAs('Viewer');
-    const fake = new ExporterFake().install();
-    fake.on('POST', /^\/api\/ds\/query$/, () => ({ results: { up: { status: 400, error: 'bad_data: parse error' } } }));
+    new ExporterFake().install().promFails(q.up, 'bad_data: parse error');
     renderPage(<Overview />, '/overview');
     expect(await screen.findByText(/Prometheus refused upkeep_target_up: bad_data: parse error/)).toBeInTheDocument();
   });
@@ -67,7 +84,22 @@ describe('overview rows', () => {
       bloatRatio: [sample(labels('small'), 0.95), sample(labels('big'), 0.6)],
       bloatBytes: [sample(labels('small'), 1000), sample(labels('big'), 200 * 1024 ** 2)],
     });
-    expect(rows[0]?.cells.bloat).toMatchObject({ severity: 'warning', text: '60 % public.big', href: '/a/upkeep-maintenance-app/bloat?target=main&database=shop&table=public.big' });
+    expect(rows[0]?.cells.bloat).toMatchObject({
+      severity: 'warning',
+      text: '60 % public.big',
+      href: '/a/upkeep-maintenance-app/bloat?target=main&database=shop&table=public.big',
+    });
+  });
+
+  it('judges the cache hit ratio per database, as the alert does: a busy good database does not hide a bad one', () => {
+    const db = (datname: string) => ({ target: 'main', datname });
+    const rows = overviewRows([{ kind: 'postgres', name: 'main', actions: [] }], {
+      ...empty,
+      pgBlocksHit: [sample(db('orders'), 4995), sample(db('analytics'), 100), sample(db('quiet'), 1)],
+      pgBlocksRead: [sample(db('orders'), 5), sample(db('analytics'), 100), sample(db('quiet'), 9)],
+    });
+    expect(rows[0]?.cells.cache).toMatchObject({ severity: 'critical', text: '50.0 %' });
+    expect(rows[0]?.cells.cache.tooltip).toMatch(/in analytics/);
   });
 
   it('does not judge a cache ratio on too little traffic, and calls a backup that never happened never', () => {

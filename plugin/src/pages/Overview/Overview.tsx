@@ -2,8 +2,19 @@
 import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { EmptyState, InteractiveTable, LoadingPlaceholder, Stack, Text, useStyles2, type Column as TableColumn } from '@grafana/ui';
+import {
+  EmptyState,
+  InteractiveTable,
+  LoadingPlaceholder,
+  Stack,
+  Text,
+  TextLink,
+  useStyles2,
+  type Column as TableColumn,
+} from '@grafana/ui';
 import { PageFrame } from '../../components/PageFrame';
+import { pageUrl, ROUTES } from '../../constants';
+import { useUrlState } from '../../hooks/useUrlState';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { SeverityCell } from '../../components/SeverityCell';
 import { useMetrics } from '../../hooks/useMetrics';
@@ -28,7 +39,13 @@ export function Overview() {
   const styles = useStyles2(getStyles);
   const targets = useTargets();
   const metrics = useMetrics(overviewQueries);
-  const rows = useMemo(() => (metrics.data ? overviewRows(targets.data ?? [], metrics.data) : []), [targets.data, metrics.data]);
+  const [params] = useUrlState();
+  // A link (an alert's runbook) may name one target: show it alone.
+  const only = params.get('target') ?? undefined;
+  const rows = useMemo(() => {
+    const all = metrics.data ? overviewRows(targets.data ?? [], metrics.data) : [];
+    return only ? all.filter((r) => r.target === only) : all;
+  }, [targets.data, metrics.data, only]);
 
   const columns = useMemo<Array<TableColumn<OverviewRow>>>(
     () => [
@@ -45,27 +62,35 @@ export function Overview() {
           </Stack>
         ),
       },
-      ...(Object.keys(HEADERS) as Column[]).map(
-        (column): TableColumn<OverviewRow> => ({
-          id: column,
-          header: HEADERS[column],
-          sortType: (a, b) => severityRank(a.original.cells[column].severity) - severityRank(b.original.cells[column].severity),
-          cell: ({ row }) => <SeverityCell {...row.original.cells[column]} />,
-        }),
-      ),
+      ...(Object.keys(HEADERS) as Column[]).map((column): TableColumn<OverviewRow> => ({
+        id: column,
+        header: HEADERS[column],
+        sortType: (a, b) =>
+          severityRank(a.original.cells[column].severity) - severityRank(b.original.cells[column].severity),
+        cell: ({ row }) => <SeverityCell {...row.original.cells[column]} />,
+      })),
     ],
-    [],
+    []
   );
 
   return (
     <PageFrame>
+      {only && (
+        <Text color="secondary">
+          Showing target {only} only.{' '}
+          <TextLink href={pageUrl(ROUTES.Overview)} inline>
+            All targets
+          </TextLink>
+        </Text>
+      )}
       <ProblemAlert title="Could not read the metrics" error={metrics.error} />
       <ProblemAlert title="Could not list the exporter’s targets" error={targets.error} />
       {metrics.loading ? (
         <LoadingPlaceholder text="Reading every target’s health…" />
       ) : rows.length === 0 ? (
         <EmptyState variant="not-found" message="No targets yet">
-          The exporter reports no targets, and Prometheus has no Upkeep series. Add targets to the exporter’s configuration.
+          The exporter reports no targets, and Prometheus has no Upkeep series. Add targets to the exporter’s
+          configuration.
         </EmptyState>
       ) : (
         <div className={styles.table} data-testid="overview-table">

@@ -20,7 +20,17 @@ export interface Cell {
   href?: string;
 }
 
-export const COLUMNS = ['up', 'backup', 'replication', 'cache', 'bloat', 'query', 'certificate', 'disk', 'collectors'] as const;
+export const COLUMNS = [
+  'up',
+  'backup',
+  'replication',
+  'cache',
+  'bloat',
+  'query',
+  'certificate',
+  'disk',
+  'collectors',
+] as const;
 export type Column = (typeof COLUMNS)[number];
 
 export interface OverviewRow {
@@ -55,7 +65,9 @@ function upCell(samples: Sample[]): Cell {
   if (!sample) {
     return NONE;
   }
-  return sample.value === 1 ? { severity: 'ok', text: 'up' } : { severity: 'critical', text: 'down', tooltip: 'The server did not answer the last scrape’s probe.' };
+  return sample.value === 1
+    ? { severity: 'ok', text: 'up' }
+    : { severity: 'critical', text: 'down', tooltip: 'The server did not answer the last scrape’s probe.' };
 }
 
 function backupCell(target: string, ages: Sample[], down: Sample[]): Cell {
@@ -84,27 +96,74 @@ function replicationCell(target: string, seconds: Sample[], bytes: Sample[]): Ce
   const lagSeconds = Math.max(...seconds.map((s) => s.value), 0);
   const lagBytes = Math.max(...bytes.map((s) => s.value), 0);
   return {
-    severity: worstSeverity([severityOf('replicationLagSeconds', lagSeconds), severityOf('replicationLagBytes', lagBytes)]),
+    severity: worstSeverity([
+      severityOf('replicationLagSeconds', lagSeconds),
+      severityOf('replicationLagBytes', lagBytes),
+    ]),
     text: `${formatDuration(lagSeconds)} · ${formatBytes(lagBytes)}`,
     tooltip: `Worst standby replay lag (${seconds.length || bytes.length} standby).`,
     href: pageUrl(ROUTES.Replication, { target }),
   };
 }
 
-function ratioCell(hits: number | undefined, misses: number | undefined, key: 'pgCacheHitRatio' | 'redisHitRatio', guard: string, href: string | undefined): Cell {
-  if (hits === undefined || misses === undefined) {
+interface Traffic {
+  /** What the ratio is of: a database's name, or empty for Redis. */
+  name: string;
+  hits: number;
+  misses: number;
+}
+
+/**
+ * The hit ratio as its alert judges it: each database (or Redis) on its own,
+ * those below the traffic guard ignored; the cell shows the worst judged one.
+ */
+function ratioCell(
+  parts: Traffic[],
+  key: 'pgCacheHitRatio' | 'redisHitRatio',
+  guard: string,
+  href: string | undefined
+): Cell {
+  if (parts.length === 0) {
     return NONE;
   }
-  const total = hits + misses;
   const minimum = thresholdExtra(key, guard) ?? 0;
-  if (total === 0) {
+  const rated = parts
+    .filter((p) => p.hits + p.misses > 0)
+    .map((p) => ({ ...p, total: p.hits + p.misses, ratio: p.hits / (p.hits + p.misses) }));
+  if (rated.length === 0) {
     return { severity: 'ok', text: 'idle', tooltip: 'No lookups in the last 10 minutes.', href };
   }
-  const ratio = hits / total;
-  if (total < minimum) {
-    return { severity: 'ok', text: formatPercent(ratio), tooltip: `Too little traffic to judge (${total.toFixed(1)}/s < ${minimum}/s): the alert ignores it too.`, href };
+  const judged = rated.filter((p) => p.total >= minimum);
+  const worst = (judged.length > 0 ? judged : rated).reduce((a, b) => (b.ratio < a.ratio ? b : a));
+  const where = worst.name ? ` in ${worst.name}` : '';
+  if (judged.length === 0) {
+    return {
+      severity: 'ok',
+      text: formatPercent(worst.ratio),
+      tooltip: `Too little traffic to judge (under ${minimum}/s${where}): the alert ignores it too.`,
+      href,
+    };
   }
-  return { severity: severityOf(key, ratio), text: formatPercent(ratio), tooltip: `Hit ratio over 10 minutes, ${total.toFixed(0)} lookups/s.`, href };
+  return {
+    severity: severityOf(key, worst.ratio),
+    text: formatPercent(worst.ratio),
+    tooltip: `Lowest hit ratio over 10 minutes${where}, ${worst.total.toFixed(0)} lookups/s.`,
+    href,
+  };
+}
+
+/** Hits and misses joined by database. */
+function traffic(hits: Sample[], misses: Sample[]): Traffic[] {
+  const byName = new Map<string, Traffic>();
+  for (const s of hits) {
+    const name = s.labels.datname ?? '';
+    byName.set(name, { name, hits: s.value, misses: byName.get(name)?.misses ?? 0 });
+  }
+  for (const s of misses) {
+    const name = s.labels.datname ?? '';
+    byName.set(name, { name, hits: byName.get(name)?.hits ?? 0, misses: s.value });
+  }
+  return [...byName.values()].filter((t) => Number.isFinite(t.hits) && Number.isFinite(t.misses));
 }
 
 function bloatCell(target: string, ratios: Sample[], bytes: Sample[]): Cell {
@@ -113,7 +172,12 @@ function bloatCell(target: string, ratios: Sample[], bytes: Sample[]): Cell {
   }
   const floor = thresholdExtra('tableBloatRatio', 'minBloatBytes') ?? 0;
   const bytesOf = (s: Sample) =>
-    bytes.find((b) => b.labels.datname === s.labels.datname && b.labels.schema === s.labels.schema && b.labels.table === s.labels.table)?.value ?? 0;
+    bytes.find(
+      (b) =>
+        b.labels.datname === s.labels.datname &&
+        b.labels.schema === s.labels.schema &&
+        b.labels.table === s.labels.table
+    )?.value ?? 0;
   // The worst table the alert would judge (enough bloat to matter), else simply the worst ratio.
   const judged = ratios.filter((s) => bytesOf(s) >= floor);
   const pool = judged.length > 0 ? judged : ratios;
@@ -154,7 +218,8 @@ function certificateCell(target: string, samples: Sample[]): Cell {
   };
 }
 
-function diskCell(target: string, samples: Sample[]): Cell {
+function diskCell(target: string, all: Sample[]): Cell {
+  const samples = all.filter((s) => Number.isFinite(s.value));
   if (samples.length === 0) {
     return NONE;
   }
@@ -203,7 +268,13 @@ export function overviewRows(targets: readonly ExporterTarget[], m: OverviewMetr
   const kinds = new Map(targets.map((t) => [t.name, t.kind]));
   // Targets the exporter knows, plus any Prometheus has series for (another replica's, or a renamed one).
   const names = new Set<string>([...kinds.keys()]);
-  for (const group of [groups.up, groups.backupAge, groups.certSecondsLeft, groups.diskUsed, groups.failingCollectors]) {
+  for (const group of [
+    groups.up,
+    groups.backupAge,
+    groups.certSecondsLeft,
+    groups.diskUsed,
+    groups.failingCollectors,
+  ]) {
     for (const name of group.keys()) {
       if (name) {
         names.add(name);
@@ -211,14 +282,23 @@ export function overviewRows(targets: readonly ExporterTarget[], m: OverviewMetr
     }
   }
   const get = (group: Map<string, Sample[]>, target: string) => group.get(target) ?? [];
-  const first = (group: Map<string, Sample[]>, target: string) => group.get(target)?.[0]?.value;
 
   const rows = [...names].map((target): OverviewRow => {
     const kind = kinds.get(target) ?? get(groups.up, target)[0]?.labels.kind ?? '';
     const cache =
       kind === 'redis'
-        ? ratioCell(first(groups.redisHits, target), first(groups.redisMisses, target), 'redisHitRatio', 'minLookupsPerSecond', undefined)
-        : ratioCell(first(groups.pgBlocksHit, target), first(groups.pgBlocksRead, target), 'pgCacheHitRatio', 'minBlocksPerSecond', pageUrl(ROUTES.Queries, { target }));
+        ? ratioCell(
+            traffic(get(groups.redisHits, target), get(groups.redisMisses, target)),
+            'redisHitRatio',
+            'minLookupsPerSecond',
+            undefined
+          )
+        : ratioCell(
+            traffic(get(groups.pgBlocksHit, target), get(groups.pgBlocksRead, target)),
+            'pgCacheHitRatio',
+            'minBlocksPerSecond',
+            pageUrl(ROUTES.Queries, { target })
+          );
     const cells: Record<Column, Cell> = {
       up: upCell(get(groups.up, target)),
       backup: backupCell(target, get(groups.backupAge, target), get(groups.backupSourceDown, target)),
@@ -228,7 +308,11 @@ export function overviewRows(targets: readonly ExporterTarget[], m: OverviewMetr
       query: queryCell(target, get(groups.longestQuery, target)),
       certificate: certificateCell(target, get(groups.certSecondsLeft, target)),
       disk: diskCell(target, get(groups.diskUsed, target)),
-      collectors: collectorsCell(target, get(groups.failingCollectors, target), groups.up.has(target) || kinds.has(target)),
+      collectors: collectorsCell(
+        target,
+        get(groups.failingCollectors, target),
+        groups.up.has(target) || kinds.has(target)
+      ),
     };
     return { target, kind, severity: worstSeverity(COLUMNS.map((c) => cells[c].severity)), cells };
   });

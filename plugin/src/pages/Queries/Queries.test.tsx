@@ -57,8 +57,14 @@ describe('Queries page', () => {
     renderPage(<Queries />, '/queries?target=main');
     const table = await screen.findByTestId('sessions-table');
     const row = (pid: number) => within(table).getByText(String(pid), { selector: 'td' }).closest('tr')!;
-    expect(within(row(100)).getByText('10 m 00 s').closest('[data-severity]')).toHaveAttribute('data-severity', 'warning');
-    expect(within(row(200)).getByText('31 m 40 s').closest('[data-severity]')).toHaveAttribute('data-severity', 'critical');
+    expect(within(row(100)).getByText('10 m 00 s').closest('[data-severity]')).toHaveAttribute(
+      'data-severity',
+      'warning'
+    );
+    expect(within(row(200)).getByText('31 m 40 s').closest('[data-severity]')).toHaveAttribute(
+      'data-severity',
+      'critical'
+    );
     expect(within(row(200)).queryByRole('button', { name: /^cancel/i })).toBeNull();
     expect(within(row(200)).getByRole('button', { name: /terminate/i })).toBeInTheDocument();
     expect(within(row(300)).getByText('locks of 200')).toBeInTheDocument();
@@ -82,9 +88,15 @@ describe('Queries page', () => {
       cancelled = true;
       return { job, created: true };
     });
-    fake.on('GET', `api/jobs/${job.id}`, () => ({ job: { ...job, status: 'succeeded', finishedAt: '2026-12-07T03:00:02.000Z', result: { signalled: true } } }));
+    fake.on('GET', `api/jobs/${job.id}`, () => ({
+      job: { ...job, status: 'succeeded', finishedAt: '2026-12-07T03:00:02.000Z', result: { signalled: true } },
+    }));
     // Once cancelled, the session no longer runs a query: the exporter stops listing it.
-    fake.on('GET', 'operator/targets/main/sessions', () => ({ sessions: cancelled ? [] : [session({ pid: 100 })], queryTextShown: true, truncated: false }));
+    fake.on('GET', 'operator/targets/main/sessions', () => ({
+      sessions: cancelled ? [] : [session({ pid: 100 })],
+      queryTextShown: true,
+      truncated: false,
+    }));
     renderPage(<Queries />, '/queries?target=main');
     const table = await screen.findByTestId('sessions-table');
     await waitFor(() => expect(within(table).getByRole('button', { name: 'Cancel main' })).toBeEnabled());
@@ -93,7 +105,14 @@ describe('Queries page', () => {
     fireEvent.change(within(dialog).getByLabelText('Confirmation'), { target: { value: 'main' } });
     fireEvent.click(within(dialog).getByRole('button', { name: /run cancel query/i }));
     await waitFor(() => expect(screen.queryByTestId('sessions-table')).toBeNull(), { timeout: 8000 });
-    await waitFor(() => expect(within(screen.getByRole('dialog')).getByTestId('job-progress')).toHaveAttribute('data-status', 'succeeded'), { timeout: 5000 });
+    await waitFor(
+      () =>
+        expect(within(screen.getByRole('dialog')).getByTestId('job-progress')).toHaveAttribute(
+          'data-status',
+          'succeeded'
+        ),
+      { timeout: 5000 }
+    );
     expect(within(screen.getByRole('dialog')).getByTestId('job-result')).toHaveTextContent('signalled');
   }, 20_000);
 
@@ -105,6 +124,16 @@ describe('Queries page', () => {
     const row = screen.getByText('-42').closest('tr')!;
     expect(row).toHaveTextContent('250.0 ms');
     expect(row).toHaveTextContent('12.00');
+  });
+
+  it('shows one database’s sessions and statements when a link names it', async () => {
+    signInAs('Viewer');
+    const fake = new ExporterFake().install();
+    shop(fake);
+    renderPage(<Queries />, '/queries?target=main&database=billing');
+    expect(await screen.findByText('Database billing only')).toBeInTheDocument();
+    expect(await screen.findByText('No session has run a query or held a transaction that long.')).toBeInTheDocument();
+    expect(screen.getByText('No statement ran in the last 5 minutes')).toBeInTheDocument();
   });
 
   it('asks to choose the session when a link asks to cancel without naming one', async () => {

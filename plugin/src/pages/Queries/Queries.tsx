@@ -7,7 +7,17 @@
 import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, EmptyState, InteractiveTable, LoadingPlaceholder, RadioButtonGroup, Stack, Text, useStyles2, type Column } from '@grafana/ui';
+import {
+  Alert,
+  EmptyState,
+  InteractiveTable,
+  LoadingPlaceholder,
+  RadioButtonGroup,
+  Stack,
+  Text,
+  useStyles2,
+  type Column,
+} from '@grafana/ui';
 import { exporterClient } from '../../api/exporterClient';
 import type { ListedSession } from '../../api/exporterTypes';
 import { ActionButton } from '../../components/ActionButton';
@@ -56,14 +66,23 @@ export function Queries() {
   const sessions = useLoader(
     () => (target ? exporterClient.sessions(target, minAge, readRoute) : Promise.resolve(undefined)),
     `${target ?? ''}/${minAge}/${readRoute ?? ''}`,
-    SESSION_REFRESH_MS,
+    SESSION_REFRESH_MS
   );
   const refreshAfterJob = useRefreshAfterJob(sessions.reload);
   const linkedPid = params.get('pid');
   const linkedAction = params.get('action');
   const clearDeepLink = () => update({ action: undefined });
 
-  const statements = useMemo(() => (metrics.data ? statementRows(metrics.data) : []), [metrics.data]);
+  // A link (a cache alert's runbook) may name one database: only its sessions and statements.
+  const database = params.get('database') ?? undefined;
+  const statements = useMemo(
+    () => (metrics.data ? statementRows(metrics.data).filter((r) => !database || r.database === database) : []),
+    [metrics.data, database]
+  );
+  const sessionRows = useMemo(
+    () => (sessions.data?.sessions ?? []).filter((s) => !database || s.database === database),
+    [sessions.data, database]
+  );
   const available = metrics.data?.available[0]?.value;
 
   const statementColumns = useMemo<Array<Column<StatementRow>>>(
@@ -71,17 +90,42 @@ export function Queries() {
       { id: 'database', header: 'Database' },
       { id: 'user', header: 'User' },
       { id: 'queryid', header: 'Query id', cell: ({ row }) => <code>{row.original.queryid}</code> },
-      { id: 'timePerSecond', header: 'Time / s', sortType: 'number', cell: ({ row }) => `${(row.original.timePerSecond * 1000).toFixed(1)} ms` },
-      { id: 'callsPerSecond', header: 'Calls / s', sortType: 'number', cell: ({ row }) => row.original.callsPerSecond?.toFixed(2) ?? '—' },
-      { id: 'meanSeconds', header: 'Mean', sortType: 'number', cell: ({ row }) => formatDuration(row.original.meanSeconds) },
-      { id: 'rowsPerSecond', header: 'Rows / s', sortType: 'number', cell: ({ row }) => row.original.rowsPerSecond?.toFixed(1) ?? '—' },
+      {
+        id: 'timePerSecond',
+        header: 'Time / s',
+        sortType: 'number',
+        cell: ({ row }) => `${(row.original.timePerSecond * 1000).toFixed(1)} ms`,
+      },
+      {
+        id: 'callsPerSecond',
+        header: 'Calls / s',
+        sortType: 'number',
+        cell: ({ row }) => row.original.callsPerSecond?.toFixed(2) ?? '—',
+      },
+      {
+        id: 'meanSeconds',
+        header: 'Mean',
+        sortType: 'number',
+        cell: ({ row }) => formatDuration(row.original.meanSeconds),
+      },
+      {
+        id: 'rowsPerSecond',
+        header: 'Rows / s',
+        sortType: 'number',
+        cell: ({ row }) => row.original.rowsPerSecond?.toFixed(1) ?? '—',
+      },
       {
         id: 'query',
         header: 'Statement',
-        cell: ({ row }) => (row.original.query ? <code className={styles.query}>{row.original.query}</code> : <Text color="secondary">text off (statements.queryText)</Text>),
+        cell: ({ row }) =>
+          row.original.query ? (
+            <code className={styles.query}>{row.original.query}</code>
+          ) : (
+            <Text color="secondary">text off (statements.queryText)</Text>
+          ),
       },
     ],
-    [styles],
+    [styles]
   );
 
   const sessionColumns = useMemo<Array<Column<ListedSession>>>(
@@ -97,7 +141,13 @@ export function Queries() {
         cell: ({ row }) => {
           const s = row.original;
           const age = s.state === 'active' ? s.queryAgeSeconds : s.stateAgeSeconds;
-          return <SeverityCell severity={sessionSeverity(s)} text={formatDuration(age)} tooltip={`Transaction open for ${formatDuration(s.transactionAgeSeconds)}.`} />;
+          return (
+            <SeverityCell
+              severity={sessionSeverity(s)}
+              text={formatDuration(age)}
+              tooltip={`Transaction open for ${formatDuration(s.transactionAgeSeconds)}.`}
+            />
+          );
         },
       },
       {
@@ -114,7 +164,12 @@ export function Queries() {
       {
         id: 'query',
         header: 'Query',
-        cell: ({ row }) => (row.original.query ? <code className={styles.query}>{row.original.query}</code> : <Text color="secondary">—</Text>),
+        cell: ({ row }) =>
+          row.original.query ? (
+            <code className={styles.query}>{row.original.query}</code>
+          ) : (
+            <Text color="secondary">—</Text>
+          ),
       },
       {
         id: 'actions',
@@ -132,16 +187,34 @@ export function Queries() {
           return (
             <Stack direction="row" gap={1}>
               {s.state === 'active' && (
-                <ActionButton action="cancel-query" label="Cancel" icon="times" target={target ?? ''} params={params} autoOpen={linked && linkedAction === 'cancel-query'} onClose={clearDeepLink} onFinished={refreshAfterJob} />
+                <ActionButton
+                  action="cancel-query"
+                  label="Cancel"
+                  icon="times"
+                  target={target ?? ''}
+                  params={params}
+                  autoOpen={linked && linkedAction === 'cancel-query'}
+                  onClose={clearDeepLink}
+                  onFinished={refreshAfterJob}
+                />
               )}
-              <ActionButton action="terminate-backend" label="Terminate" icon="power" target={target ?? ''} params={params} autoOpen={linked && linkedAction === 'terminate-backend'} onClose={clearDeepLink} onFinished={refreshAfterJob} />
+              <ActionButton
+                action="terminate-backend"
+                label="Terminate"
+                icon="power"
+                target={target ?? ''}
+                params={params}
+                autoOpen={linked && linkedAction === 'terminate-backend'}
+                onClose={clearDeepLink}
+                onFinished={refreshAfterJob}
+              />
             </Stack>
           );
         },
       },
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [target, linkedPid, linkedAction, refreshAfterJob, styles],
+    [target, linkedPid, linkedAction, refreshAfterJob, styles]
   );
 
   return (
@@ -150,30 +223,46 @@ export function Queries() {
         <TargetPicker targets={choices} value={target} onChange={setTarget} />
       </Stack>
       <ProblemAlert title="Could not list the exporter’s targets" error={targetsError} />
+      {database && (
+        <Alert severity="info" title={`Database ${database} only`} onRemove={() => update({ database: undefined })}>
+          The link names one database: only its sessions and statements are shown.
+        </Alert>
+      )}
       {!linkedPid && (linkedAction === 'cancel-query' || linkedAction === 'terminate-backend') && (
-        <Alert severity="info" title={linkedAction === 'cancel-query' ? 'Cancel a query' : 'Terminate a session'} onRemove={clearDeepLink}>
-          The link asks for {linkedAction}: choose the session below (longest first) and press {linkedAction === 'cancel-query' ? 'Cancel' : 'Terminate'} on its row.
+        <Alert
+          severity="info"
+          title={linkedAction === 'cancel-query' ? 'Cancel a query' : 'Terminate a session'}
+          onRemove={clearDeepLink}
+        >
+          The link asks for {linkedAction}: choose the session below (longest first) and press{' '}
+          {linkedAction === 'cancel-query' ? 'Cancel' : 'Terminate'} on its row.
         </Alert>
       )}
 
       <section>
         <Stack direction="row" alignItems="center" gap={2} wrap="wrap">
           <Text element="h4">Sessions now</Text>
-          <RadioButtonGroup size="sm" options={MIN_AGES} value={minAge} onChange={(value) => update({ minAge: String(value) })} />
+          <RadioButtonGroup
+            size="sm"
+            options={MIN_AGES}
+            value={minAge}
+            onChange={(value) => update({ minAge: String(value) })}
+          />
         </Stack>
         <ProblemAlert title="Could not list the sessions" error={sessions.error} />
         {sessions.loading ? (
           <LoadingPlaceholder text="Listing sessions…" />
-        ) : sessions.data && sessions.data.sessions.length === 0 ? (
+        ) : sessions.data && sessionRows.length === 0 ? (
           <Text color="secondary">No session has run a query or held a transaction that long.</Text>
         ) : sessions.data ? (
           <div className={styles.scroll} data-testid="sessions-table">
             {!sessions.data.queryTextShown && (
               <Text variant="bodySmall" color="secondary">
-                Query text is hidden: the exporter shows it to Grafana Editors and Admins, for targets with statements.queryText on.
+                Query text is hidden: the exporter shows it to Grafana Editors and Admins, for targets with
+                statements.queryText on.
               </Text>
             )}
-            <InteractiveTable columns={sessionColumns} data={sessions.data.sessions} getRowId={(s) => String(s.pid)} />
+            <InteractiveTable columns={sessionColumns} data={sessionRows} getRowId={(s) => String(s.pid)} />
           </div>
         ) : null}
       </section>
@@ -181,12 +270,21 @@ export function Queries() {
       <section>
         <Stack direction="row" alignItems="center" gap={2}>
           <Text element="h4">Top statements (last 5 minutes)</Text>
-          {target && <ActionButton action="reset-statements" label="Reset statistics" icon="history-alt" target={target} onFinished={metrics.reload} />}
+          {target && (
+            <ActionButton
+              action="reset-statements"
+              label="Reset statistics"
+              icon="history-alt"
+              target={target}
+              onFinished={metrics.reload}
+            />
+          )}
         </Stack>
         <ProblemAlert title="Could not read the metrics" error={metrics.error} />
         {available === 0 && (
           <Alert severity="warning" title="pg_stat_statements is not available">
-            The exporter cannot read pg_stat_statements on {target}: preload it (shared_preload_libraries) and CREATE EXTENSION pg_stat_statements in the database of the exporter’s DSN.
+            The exporter cannot read pg_stat_statements on {target}: preload it (shared_preload_libraries) and CREATE
+            EXTENSION pg_stat_statements in the database of the exporter’s DSN.
           </Alert>
         )}
         {metrics.loading ? (
@@ -207,5 +305,11 @@ export default Queries;
 
 const getStyles = (theme: GrafanaTheme2) => ({
   scroll: css({ overflowX: 'auto' }),
-  query: css({ fontSize: theme.typography.bodySmall.fontSize, whiteSpace: 'pre-wrap', wordBreak: 'break-word', display: 'block', maxWidth: 600 }),
+  query: css({
+    fontSize: theme.typography.bodySmall.fontSize,
+    whiteSpace: 'pre-wrap',
+    wordBreak: 'break-word',
+    display: 'block',
+    maxWidth: 600,
+  }),
 });

@@ -13,6 +13,7 @@ import { TargetPicker } from '../../components/TargetPicker';
 import { formatBytes, formatDuration } from '../../format/values';
 import { useMetrics } from '../../hooks/useMetrics';
 import { usePageTarget } from '../../hooks/usePageTarget';
+import { useUrlState } from '../../hooks/useUrlState';
 import { replicationQueries } from '../../metrics/queries';
 import { indexBy, keyOf } from '../../metrics/samples';
 import { severityOf, worstSeverity, type Severity } from '../../metrics/thresholds';
@@ -72,7 +73,10 @@ function standbyRows(lagSeconds: Sample[], lagBytes: Sample[]): StandbyRow[] {
   }
   return [...rows.values()].map((row) => ({
     ...row,
-    severity: worstSeverity([severityOf('replicationLagSeconds', row.replay), severityOf('replicationLagBytes', row.bytes)]),
+    severity: worstSeverity([
+      severityOf('replicationLagSeconds', row.replay),
+      severityOf('replicationLagBytes', row.bytes),
+    ]),
   }));
 }
 
@@ -92,13 +96,23 @@ function slotRows(info: Sample[], retained: Sample[], active: Sample[], safe: Sa
       active: isActive,
       retainedBytes,
       safeBytes: f.get(id)?.value,
-      severity: walStatus === 'lost' ? 'critical' : worstSeverity([severityOf('replicationSlotRetainedBytes', retainedBytes), isActive ? 'ok' : 'warning']),
+      severity:
+        walStatus === 'lost'
+          ? 'critical'
+          : worstSeverity([severityOf('replicationSlotRetainedBytes', retainedBytes), isActive ? 'ok' : 'warning']),
     };
   });
 }
 
-const standbyColumns: Array<Column<StandbyRow>> = [
-  { id: 'standby', header: 'Standby', sortType: 'alphanumeric' },
+const standbyColumns = (linked: string | null): Array<Column<StandbyRow>> => [
+  {
+    id: 'standby',
+    header: 'Standby',
+    sortType: 'alphanumeric',
+    cell: ({ row }) => (
+      <Text weight={row.original.standby === linked ? 'bold' : undefined}>{row.original.standby}</Text>
+    ),
+  },
   { id: 'clientAddr', header: 'Address' },
   { id: 'state', header: 'State' },
   { id: 'syncState', header: 'Sync' },
@@ -107,17 +121,51 @@ const standbyColumns: Array<Column<StandbyRow>> = [
   {
     id: 'replay',
     header: 'Replay lag',
-    cell: ({ row }) => <SeverityCell severity={row.original.severity} text={`${formatDuration(row.original.replay)} · ${formatBytes(row.original.bytes)}`} />,
+    cell: ({ row }) => (
+      <SeverityCell
+        severity={row.original.severity}
+        text={`${formatDuration(row.original.replay)} · ${formatBytes(row.original.bytes)}`}
+      />
+    ),
   },
 ];
 
-const slotColumns: Array<Column<SlotRow>> = [
-  { id: 'slot', header: 'Slot', sortType: 'alphanumeric' },
+const slotColumns = (linked: string | null): Array<Column<SlotRow>> => [
+  {
+    id: 'slot',
+    header: 'Slot',
+    sortType: 'alphanumeric',
+    cell: ({ row }) => <Text weight={row.original.slot === linked ? 'bold' : undefined}>{row.original.slot}</Text>,
+  },
   { id: 'slotType', header: 'Type' },
   { id: 'database', header: 'Database' },
-  { id: 'active', header: 'Consumer', cell: ({ row }) => <SeverityCell severity={row.original.active ? 'ok' : 'warning'} text={row.original.active ? 'connected' : 'inactive'} /> },
-  { id: 'walStatus', header: 'WAL status', cell: ({ row }) => <SeverityCell severity={row.original.walStatus === 'lost' ? 'critical' : row.original.walStatus === 'unreserved' ? 'warning' : 'ok'} text={row.original.walStatus} /> },
-  { id: 'retainedBytes', header: 'WAL held back', cell: ({ row }) => <SeverityCell severity={row.original.severity} text={formatBytes(row.original.retainedBytes)} /> },
+  {
+    id: 'active',
+    header: 'Consumer',
+    cell: ({ row }) => (
+      <SeverityCell
+        severity={row.original.active ? 'ok' : 'warning'}
+        text={row.original.active ? 'connected' : 'inactive'}
+      />
+    ),
+  },
+  {
+    id: 'walStatus',
+    header: 'WAL status',
+    cell: ({ row }) => (
+      <SeverityCell
+        severity={
+          row.original.walStatus === 'lost' ? 'critical' : row.original.walStatus === 'unreserved' ? 'warning' : 'ok'
+        }
+        text={row.original.walStatus}
+      />
+    ),
+  },
+  {
+    id: 'retainedBytes',
+    header: 'WAL held back',
+    cell: ({ row }) => <SeverityCell severity={row.original.severity} text={formatBytes(row.original.retainedBytes)} />,
+  },
   { id: 'safeBytes', header: 'Until lost', cell: ({ row }) => formatBytes(row.original.safeBytes) },
 ];
 
@@ -126,8 +174,30 @@ export function Replication() {
   const metrics = useMetrics(replicationQueries(target ?? ''));
   const m = metrics.data;
   const role = m?.info[0]?.labels.role;
-  const standbys = useMemo(() => (m ? standbyRows(m.lagSeconds, m.lagBytes) : []), [m]);
-  const slots = useMemo(() => (m ? slotRows(m.slotInfo, m.slotRetained, m.slotActive, m.slotSafe) : []), [m]);
+  const [params] = useUrlState();
+  // A link (an alert's runbook) may name one standby or slot: it comes first, marked.
+  const linkedStandby = params.get('standby');
+  const linkedSlot = params.get('slot');
+  const standbys = useMemo(
+    () =>
+      m
+        ? standbyRows(m.lagSeconds, m.lagBytes).sort(
+            (a, b) => Number(b.standby === linkedStandby) - Number(a.standby === linkedStandby)
+          )
+        : [],
+    [m, linkedStandby]
+  );
+  const slots = useMemo(
+    () =>
+      m
+        ? slotRows(m.slotInfo, m.slotRetained, m.slotActive, m.slotSafe).sort(
+            (a, b) => Number(b.slot === linkedSlot) - Number(a.slot === linkedSlot)
+          )
+        : [],
+    [m, linkedSlot]
+  );
+  const standbyColumnsFor = useMemo(() => standbyColumns(linkedStandby), [linkedStandby]);
+  const slotColumnsFor = useMemo(() => slotColumns(linkedSlot), [linkedSlot]);
   const receiverUp = m?.receiverUp[0]?.value;
   const first = (samples: Sample[] | undefined) => samples?.[0]?.value;
 
@@ -145,16 +215,24 @@ export function Replication() {
         <section data-testid="standby-side">
           <Text element="h4">WAL receiver</Text>
           <Stack direction="row" gap={2} wrap="wrap">
-            <SeverityCell severity={receiverUp === 1 ? 'ok' : 'critical'} text={receiverUp === 1 ? 'streaming' : 'not streaming'} />
+            <SeverityCell
+              severity={receiverUp === 1 ? 'ok' : 'critical'}
+              text={receiverUp === 1 ? 'streaming' : 'not streaming'}
+            />
             <SeverityCell
               severity={severityOf('replicationLagBytes', first(m?.receiveBacklog))}
               text={`replay backlog ${formatBytes(first(m?.receiveBacklog))}`}
               tooltip="WAL received but not yet replayed."
             />
             <Text color="secondary">last message from the primary {formatDuration(first(m?.lastMessageAge))} ago</Text>
-            <Text color="secondary">last replayed commit {formatDuration(first(m?.replayDelay))} ago (stands still when the primary is idle)</Text>
+            <Text color="secondary">
+              last replayed commit {formatDuration(first(m?.replayDelay))} ago (stands still when the primary is idle)
+            </Text>
             {m?.heartbeatAge[0] && (
-              <SeverityCell severity={severityOf('replicationLagSeconds', first(m.heartbeatAge))} text={`heartbeat ${formatDuration(first(m.heartbeatAge))} behind`} />
+              <SeverityCell
+                severity={severityOf('replicationLagSeconds', first(m.heartbeatAge))}
+                text={`heartbeat ${formatDuration(first(m.heartbeatAge))} behind`}
+              />
             )}
           </Stack>
         </section>
@@ -165,7 +243,7 @@ export function Replication() {
             {standbys.length === 0 ? (
               <EmptyState variant="not-found" message="No standby streams from this server" />
             ) : (
-              <InteractiveTable columns={standbyColumns} data={standbys} getRowId={(r) => r.id} />
+              <InteractiveTable columns={standbyColumnsFor} data={standbys} getRowId={(r) => r.id} />
             )}
           </section>
           <section>
@@ -173,7 +251,7 @@ export function Replication() {
             {slots.length === 0 ? (
               <Text color="secondary">No replication slots.</Text>
             ) : (
-              <InteractiveTable columns={slotColumns} data={slots} getRowId={(r) => r.slot} />
+              <InteractiveTable columns={slotColumnsFor} data={slots} getRowId={(r) => r.slot} />
             )}
           </section>
         </>
