@@ -118,6 +118,15 @@ interface Common extends FieldOptions {
   height?: number;
 }
 
+/**
+ * For series a scheduled collector refreshes (every 30 s or every minute): a
+ * panel minimum interval stretches $__rate_interval over several refreshes,
+ * where a window of one refresh would show rates of 0 between steps.
+ */
+export function withMinInterval<T extends PanelSpec>(panel: T, minInterval: string): T {
+  return { ...panel, json: { ...panel.json, interval: minInterval } };
+}
+
 /** One number per series, coloured by thresholds; for "how bad is the worst one". */
 export function stat(spec: Common & { queries: Query[] }): PanelSpec {
   return {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blocksHit, databaseSize } from '../../exporter/src/collectors/pgDatabase.js';
+import { blocksHit } from '../../exporter/src/collectors/pgDatabase.js';
+import { databaseSize } from '../../exporter/src/collectors/pgDatabaseSize.js';
 import {
   buildInfo,
   collectorDuration,
@@ -24,6 +25,8 @@ describe('exporter against a real primary, standby and Redis', () => {
       ],
       redis: [{ name: 'cache', url: h.redis.url }],
     });
+    // Database sizes are scheduled: their first run must be in before the scrapes read them.
+    await exporter.firstScheduledRuns;
   });
 
   afterAll(async () => {

@@ -1,7 +1,8 @@
 /**
  * What a scrape costs the monitored server: the live collectors issue a
- * fixed number of statements, whatever the number of tables and statements
- * (it grows only with the number of databases). Counted by the server itself
+ * fixed number of statements, whatever the number of databases, tables and
+ * statements; the per-table and per-statement readings run on a schedule,
+ * each a fixed number of statements per run. Counted by the server itself
  * (pg_stat_statements, for the exporter's role only) on a cluster of the
  * test's own. The figures are reported as a test annotation for the README's
  * operations section.
@@ -22,11 +23,14 @@ async function exporterStatements(): Promise<number> {
   return row!.calls;
 }
 
-async function statementsPerScrape(): Promise<number> {
+async function statementsOf(work: () => Promise<unknown>): Promise<number> {
   const before = await exporterStatements();
-  await exporter.scrape();
+  await work();
   return (await exporterStatements()) - before;
 }
+
+const statementsPerScrape = () => statementsOf(() => exporter.scrape());
+const statementsPerRun = (collector: string) => statementsOf(() => exporter.scheduled.refresh(collector, 'main'));
 
 async function addTablesAndStatements(database: string, count: number, offset: number): Promise<void> {
   const client = new pg.Client({ connectionString: cluster.dsn(database, 'workload') });
@@ -52,8 +56,8 @@ beforeAll(async () => {
   await cluster.query('GRANT CREATE ON SCHEMA public TO monitor'); // the heartbeat table
   exporter = await startTestExporter({
     postgres: [{ name: 'main', dsn: cluster.dsn('postgres', 'monitor'), heartbeat: { intervalSeconds: 3600 } }],
-    // Its scheduled run uses the same role: it must not fire between two counts.
-    collectors: { pg_bloat: { schedule: '0 0 1 1 *' } },
+    // Scheduled runs use the same role: none may fire between two counts.
+    collectors: Object.fromEntries(['pg_bloat', 'pg_table_cache', 'pg_statements', 'pg_database_size'].map((name) => [name, { schedule: '0 0 1 1 *' }])),
   });
   await exporter.firstScheduledRuns;
 }, 120_000);
@@ -71,6 +75,12 @@ describe('the cost of a scrape', () => {
     await exporter.scrape();
     const large = await statementsPerScrape();
     expect(large).toBe(small);
+    // probe, pg_database, pg_replication, pg_heartbeat, pg_sessions, pg_wal_archive: none per database.
+    expect(large).toBe(6);
+    // Scheduled: one ranking of pg_stat_statements; a database listing, then one statement per database (postgres, app).
+    expect(await statementsPerRun('pg_statements')).toBe(1);
+    expect(await statementsPerRun('pg_table_cache')).toBe(3);
+    expect(await statementsPerRun('pg_database_size')).toBe(1);
 
     // Databases: postgres and app (templates excluded by default).
     const { metrics } = await exporter.scrape();

@@ -46,6 +46,7 @@ beforeAll(async () => {
       { name: 'quiet', dsn: cluster.dsn('quiet', 'monitor') },
     ],
   });
+  await exporter.firstScheduledRuns;
 }, 120_000);
 
 afterAll(async () => {
@@ -89,6 +90,7 @@ describe('statements', () => {
 
   it('reports a missing extension as one series and one log line, not a failing collector', async () => {
     for (let i = 0; i < 3; i += 1) {
+      if (i > 0) await exporter.scheduled.refresh('pg_statements', 'quiet');
       const { metrics } = await exporter.scrape();
       expect(metrics.value(statementsAvailable.name, { target: 'quiet' })).toBe(0);
       expect(metrics.value(collectorSuccess.name, { collector: 'pg_statements', target: 'quiet' })).toBe(1);

@@ -138,9 +138,14 @@ describe('per-table cache counters', () => {
     await sql(`CREATE TABLE hot (id int) WITH (autovacuum_enabled = off)`);
     await sql('INSERT INTO hot VALUES (1)');
     await sql('SELECT count(*) FROM orders WHERE id < 100');
-    // An exporter of this test's own: its first refresh is the one that adds up exactly.
+    // An exporter of this test's own: its first run is the one that adds up exactly.
     const cache = await startTestExporter({ postgres: [{ name: 'fresh', dsn: harness().primary.dsn, tables: { topN: 1, minSizeBytes: 0 } }] });
+    const refreshed = async () => {
+      await cache.scheduled.refresh('pg_table_cache', 'fresh');
+      return (await cache.scrape()).metrics;
+    };
     try {
+      await cache.firstScheduledRuns;
       const first = (await cache.scrape()).metrics;
       const before = await totals();
       expect(sum(first, tableBlocksHit.name, 'heap')).toBe(before.heap_hit);
@@ -156,7 +161,7 @@ describe('per-table cache counters', () => {
       await sql(`DO $$ BEGIN FOR i IN 1..${orders!.n + 1000} LOOP PERFORM count(*) FROM hot; END LOOP; END $$`);
       let second = first;
       await eventually(async () => {
-        second = (await cache.scrape()).metrics;
+        second = await refreshed();
         return series(second, tableBlocksHit.name, 'heap').some((x) => x.labels.table === 'hot');
       }, 'hot joining the top');
       const after = await totals();
@@ -192,7 +197,8 @@ describe('a database that refuses the exporter', () => {
       }
       expect(metrics.has(tableBlocksHit.name, { target: 'reader', datname: DB, table: 'orders', kind: 'heap' })).toBe(true);
       expect(metrics.has(tableDeadTuples.name, { target: 'reader', datname: DB, table: 'orders' })).toBe(true);
-      // Logged when it starts, once per collector, not on every scrape.
+      // Logged when it starts, once per collector, not on every run.
+      await Promise.all(['pg_table_cache', 'pg_bloat'].map((collector) => reader.scheduled.refresh(collector, 'reader')));
       await reader.scrape();
       const lines = reader.captured.events('database.unreadable').filter((l) => l.datname === 'upkeep_locked');
       expect(lines.map((l) => l.collector).sort()).toEqual(['pg_bloat', 'pg_table_cache']);

@@ -1,7 +1,7 @@
 /** PostgreSQL maintenance: replication, cache, bloat and vacuum, statements, sessions. */
 import { appUrl } from '../appLinks.js';
 import { dashboard } from '../dashboard.js';
-import { fromRow, fromSeries, redFrom, row, stat, table, TARGET, thresholdSteps, timeseries, yesNo, type JsonObject } from '../panels.js';
+import { fromRow, fromSeries, redFrom, row, stat, table, TARGET, thresholdSteps, timeseries, withMinInterval, yesNo, type JsonObject } from '../panels.js';
 
 /** Per-database series: the `target` and `database` variables. */
 const DB = `${TARGET}, datname=~"$database"`;
@@ -108,16 +108,19 @@ export function postgres(): JsonObject {
         unit: 'short',
         queries: [{ expr: readRate, legend: '{{target}} / {{datname}}' }],
       }),
-      table({
-        title: 'Tables reading the most from outside shared buffers',
-        description: 'The top tables by blocks read from disk or the OS cache per second, heap and indexes together.',
-        width: 24,
-        queries: [{ expr: `topk(15, sum by (${TABLE}) (rate(upkeep_pg_table_blocks_read_total{${DB}, schema!=""}[$__rate_interval])))` }],
-        values: ['Blocks read/s'],
-        decimals: 1,
-        sortBy: { column: 'Blocks read/s', desc: true },
-        links: [tableLink('analyze')],
-      }),
+      withMinInterval(
+        table({
+          title: 'Tables reading the most from outside shared buffers',
+          description: 'The top tables by blocks read from disk or the OS cache per second, heap and indexes together (read every minute, so rates span at least 2 minutes).',
+          width: 24,
+          queries: [{ expr: `topk(15, sum by (${TABLE}) (rate(upkeep_pg_table_blocks_read_total{${DB}, schema!=""}[$__rate_interval])))` }],
+          values: ['Blocks read/s'],
+          decimals: 1,
+          sortBy: { column: 'Blocks read/s', desc: true },
+          links: [tableLink('analyze')],
+        }),
+        '2m',
+      ),
       row('Bloat and vacuum'),
       table({
         title: 'Most bloated tables',
@@ -198,32 +201,41 @@ export function postgres(): JsonObject {
         queries: [{ expr: `max by (target, datname) (upkeep_pg_bloat_unestimated_tables{${DB}})`, legend: '{{target}} / {{datname}}' }],
       }),
       row('Statements'),
-      table({
-        title: 'Statements taking the most time',
-        description: 'Execution time per second of the top statements (pg_stat_statements): 1 s/s is one backend busy all the time.',
-        width: 24,
-        height: 10,
-        queries: [{ expr: `topk(20, sum by (target, datname, user, queryid) (rate(upkeep_pg_statement_exec_seconds_total{${DB}, queryid!="other"}[$__rate_interval])))` }],
-        values: ['Time per second'],
-        unit: 's',
-        decimals: 3,
-        sortBy: { column: 'Time per second', desc: true },
-        links: [{ title: 'Queries on ${__data.fields.datname} in the Upkeep app', url: appUrl('queries', { target: fromRow('target'), database: fromRow('datname') }) }],
-      }),
-      timeseries({
-        title: 'Execution time per database',
-        description: 'Time spent executing statements per second, all statements of each database.',
-        width: 12,
-        unit: 's',
-        queries: [{ expr: `sum by (target, datname) (rate(upkeep_pg_database_statement_exec_seconds_total{${DB}}[$__rate_interval]))`, legend: '{{target}} / {{datname}}' }],
-      }),
-      timeseries({
-        title: 'Calls per database',
-        description: 'Statements executed per second in each database.',
-        width: 12,
-        unit: 'ops',
-        queries: [{ expr: `sum by (target, datname) (rate(upkeep_pg_database_statement_calls_total{${DB}}[$__rate_interval]))`, legend: '{{target}} / {{datname}}' }],
-      }),
+      withMinInterval(
+        table({
+          title: 'Statements taking the most time',
+          description: 'Execution time per second of the top statements (pg_stat_statements, read every 30 s): 1 s/s is one backend busy all the time.',
+          width: 24,
+          height: 10,
+          queries: [{ expr: `topk(20, sum by (target, datname, user, queryid) (rate(upkeep_pg_statement_exec_seconds_total{${DB}, queryid!="other"}[$__rate_interval])))` }],
+          values: ['Time per second'],
+          unit: 's',
+          decimals: 3,
+          sortBy: { column: 'Time per second', desc: true },
+          links: [{ title: 'Queries on ${__data.fields.datname} in the Upkeep app', url: appUrl('queries', { target: fromRow('target'), database: fromRow('datname') }) }],
+        }),
+        '2m',
+      ),
+      withMinInterval(
+        timeseries({
+          title: 'Execution time per database',
+          description: 'Time spent executing statements per second, all statements of each database.',
+          width: 12,
+          unit: 's',
+          queries: [{ expr: `sum by (target, datname) (rate(upkeep_pg_database_statement_exec_seconds_total{${DB}}[$__rate_interval]))`, legend: '{{target}} / {{datname}}' }],
+        }),
+        '2m',
+      ),
+      withMinInterval(
+        timeseries({
+          title: 'Calls per database',
+          description: 'Statements executed per second in each database.',
+          width: 12,
+          unit: 'ops',
+          queries: [{ expr: `sum by (target, datname) (rate(upkeep_pg_database_statement_calls_total{${DB}}[$__rate_interval]))`, legend: '{{target}} / {{datname}}' }],
+        }),
+        '2m',
+      ),
       row('Sessions'),
       timeseries({
         title: 'Sessions by state',

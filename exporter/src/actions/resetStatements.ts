@@ -51,8 +51,8 @@ export const resetStatements = defineAction({
   // The history it forgets cannot be had back.
   destructive: true,
   supportsDryRun: true,
-  // pg_statements is read live on every scrape.
-  refreshes: [],
+  // The statements' series start over at once, not at the collector's next run.
+  refreshes: ['pg_statements'],
   async prepare({ target }): Promise<Prepared<ResetPlan>> {
     const { rows } = await target.query<ExtensionRow>(
       `SELECT format('%I', n.nspname) AS schema, e.extversion AS version,

@@ -9,6 +9,7 @@ import { disk } from './disk.js';
 import { pgBloat } from './pgBloat.js';
 import { pgCertFile } from './pgCertFile.js';
 import { pgDatabase } from './pgDatabase.js';
+import { pgDatabaseSize } from './pgDatabaseSize.js';
 import { pgDisk } from './pgDisk.js';
 import { pgHeartbeat } from './pgHeartbeat.js';
 import { pgReplication } from './pgReplication.js';
@@ -23,6 +24,7 @@ import type { Collector } from './types.js';
 
 export const collectors: readonly Collector[] = [
   pgDatabase,
+  pgDatabaseSize,
   pgTableCache,
   pgReplication,
   pgHeartbeat,

@@ -1,11 +1,12 @@
 /**
- * Per-database block cache counters and size, from pg_stat_database.
+ * Per-database block cache counters, from pg_stat_database.
  *
- * One query per scrape whatever the number of databases. blks_hit counts only
+ * One query per scrape whatever the number of databases. The size is
+ * pgDatabaseSize.ts's, on a schedule: pg_database_size stats every file. blks_hit counts only
  * PostgreSQL's shared buffers (not the OS page cache); the hit ratio is
  * computed from the two counters in PromQL, over a rate window.
  */
-import { counter, gauge } from '../metrics/family.js';
+import { counter } from '../metrics/family.js';
 import { liveCollector } from './types.js';
 import { databaseFilter } from './databaseFilter.js';
 
@@ -21,36 +22,25 @@ export const blocksRead = counter(
   ['target', 'datname'],
 );
 
-export const databaseSize = gauge(
-  'upkeep_pg_database_size_bytes',
-  'Disk space used by the database, in bytes (pg_database_size); absent where the exporter may not connect.',
-  ['target', 'datname'],
-);
-
 interface DatabaseRow {
   datname: string;
   blks_hit: number;
   blks_read: number;
-  size_bytes: number | null;
 }
 
 export const pgDatabase = liveCollector({
   name: 'pg_database',
-  description: 'Block cache hits and reads and size per database.',
+  description: 'Block cache hits and reads per database.',
   mode: 'live',
   targetKind: 'postgres',
-  families: [blocksHit, blocksRead, databaseSize],
+  families: [blocksHit, blocksRead],
   async collect({ target, emit }) {
     const included = databaseFilter(target.config.databases);
     // datname IS NULL is the row for shared catalogs (PostgreSQL 12+).
-    // pg_database_size needs CONNECT (or pg_read_all_stats); without it the
-    // whole query would fail, so the size is left out for that database only.
     const { rows } = await target.query<DatabaseRow>(
       `SELECT s.datname,
               s.blks_hit::float8 AS blks_hit,
-              s.blks_read::float8 AS blks_read,
-              CASE WHEN has_database_privilege(s.datid, 'CONNECT') OR pg_has_role('pg_read_all_stats', 'MEMBER')
-                   THEN pg_database_size(s.datid)::float8 END AS size_bytes
+              s.blks_read::float8 AS blks_read
          FROM pg_stat_database s
         WHERE s.datname IS NOT NULL`,
     );
@@ -58,7 +48,6 @@ export const pgDatabase = liveCollector({
       if (!included(row.datname)) continue;
       emit(blocksHit, { datname: row.datname }, row.blks_hit);
       emit(blocksRead, { datname: row.datname }, row.blks_read);
-      if (row.size_bytes !== null) emit(databaseSize, { datname: row.datname }, row.size_bytes);
     }
   },
 });

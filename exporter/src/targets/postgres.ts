@@ -77,6 +77,13 @@ export class PostgresTarget implements Target {
     return this.serverInfo;
   }
 
+  /** The server's facts, probing first when none is known yet (a scheduled run at start-up comes before any scrape). */
+  async knownInfo(): Promise<PostgresServerInfo> {
+    if (!this.serverInfo) await this.probe();
+    if (!this.serverInfo) throw new Error('probe gave no server facts');
+    return this.serverInfo;
+  }
+
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     return this.pool.query<R>(text, values);
   }
