@@ -49,7 +49,7 @@ export async function startExporter({ config, log, collectors = registeredCollec
   if (!listen.ok) throw new Error(`listen: ${listen.message}`);
 
   const enabled = collectors.filter((c) => config.collectors[c.name]?.enabled !== false);
-  const targets = TargetSet.fromConfig(config, log);
+  const targets = await TargetSet.fromConfig(config, log);
   const live = new LiveCollection(enabled, targets, log);
   const scheduled = new ScheduledCollectors(enabled, targets, config.collectors, log);
   const silencer = config.alertmanager ? new AlertmanagerSilencer({ url: config.alertmanager.url }) : undefined;

@@ -63,7 +63,7 @@ export async function runActionOnce(config: Config, request: RunRequest, log: Lo
     stderr.write('upkeep run: the configuration has no `state` database; jobs and their audit trail need one\n');
     return 2;
   }
-  const targets = TargetSet.fromConfig(onlyTarget(config, request.target), log);
+  const targets = await TargetSet.fromConfig(onlyTarget(config, request.target), log);
   const silencer = config.alertmanager ? new AlertmanagerSilencer({ url: config.alertmanager.url }) : undefined;
   const jobs = new JobService({ stateDsn: config.state.dsn, actions, targets, scheduled: undefined, silencer, log });
   const caller: Caller = { actor: `os:${osUser()}`, tokenName: undefined, role: 'admin', origin: 'cli' };

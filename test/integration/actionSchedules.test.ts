@@ -78,7 +78,7 @@ async function configWith(stateDsn: string | undefined, schedules: Record<string
 async function startReplica(stateDsn: string | undefined, schedules: Record<string, unknown>[]): Promise<Replica> {
   const config = await configWith(stateDsn, schedules);
   const captured = captureLog();
-  const targets = TargetSet.fromConfig(config, captured.log);
+  const targets = await TargetSet.fromConfig(config, captured.log);
   const jobs = new JobService({ stateDsn: config.state?.dsn, actions: testActions, targets, scheduled: undefined, log: captured.log });
   await jobs.start();
   const actionSchedules = new ActionSchedules({ schedules: config.schedules, actions: testActions, targets, jobs, log: captured.log });
@@ -310,7 +310,7 @@ describe('scheduled actions', () => {
     const config = await configWith(undefined, []);
     const schedules = (await configWith(state.dsn, [{ name: 'stateless', action: 'record-run', target: 'main', cron: EVERY_SECOND }])).schedules;
     const captured = captureLog();
-    const targets = TargetSet.fromConfig(config, captured.log);
+    const targets = await TargetSet.fromConfig(config, captured.log);
     const jobs = new JobService({ stateDsn: undefined, actions: testActions, targets, scheduled: undefined, log: captured.log });
     await jobs.start();
     const actionSchedules = new ActionSchedules({ schedules, actions: testActions, targets, jobs, log: captured.log });

@@ -99,7 +99,7 @@ describe('Alertmanager maintenance silences', () => {
       const result = await validateConfig({ postgres: [{ name: 'main', dsn: harness().primary.dsn }], state: { dsn: state.dsn } }, { collectors: catalogOf(collectors) });
       if (!result.ok) throw new Error(`test config invalid: ${JSON.stringify(result.problems)}`);
       const captured = captureLog();
-      const targets = TargetSet.fromConfig(result.config, captured.log);
+      const targets = await TargetSet.fromConfig(result.config, captured.log);
       const jobs = new JobService({ stateDsn: state.dsn, actions: [blocking.action], targets, scheduled: undefined, silencer, log: captured.log });
       await jobs.start();
       return {

@@ -42,7 +42,7 @@ async function setUp(name: string): Promise<Setup> {
   cleanups.push(() => Promise.resolve(client.disconnect()));
   const validated = await validateConfig({ redis: [{ name: 'cache', url: server.url }] }, { collectors: catalogOf(collectors) });
   if (!validated.ok) throw new Error('redis target config invalid');
-  const target = new RedisTarget(validated.config.redis[0]!, silentLogger);
+  const target = await RedisTarget.create(validated.config.redis[0]!, silentLogger);
   cleanups.push(() => target.close());
   target.start();
   await target.probe();

@@ -78,7 +78,7 @@ async function replica(dsn: string): Promise<Replica> {
   const result = await validateConfig({ postgres: [{ name: 'main', dsn: harness().primary.dsn }], state: { dsn } }, { collectors: catalogOf(collectors) });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   const captured = captureLog();
-  const targets = TargetSet.fromConfig(result.config, captured.log);
+  const targets = await TargetSet.fromConfig(result.config, captured.log);
   const jobs = new JobService({ stateDsn: dsn, actions: [blocking.action], targets, scheduled: undefined, log: captured.log });
   await jobs.start();
   return {

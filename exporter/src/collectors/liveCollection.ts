@@ -12,6 +12,7 @@ import { SampleSet, type Labels, type MetricFamily } from '../metrics/family.js'
 import { targetUp } from '../metrics/exporterFamilies.js';
 import type { TargetSet } from '../targets/index.js';
 import type { Target } from '../targets/target.js';
+import { SharedInFlight } from '../sharedInFlight.js';
 import { withTimeout } from '../timeout.js';
 import { FailureLog, emitCollectorHealth, pairsFor, type CollectorTargetPair } from './runCollector.js';
 import type { Collector } from './types.js';
@@ -26,7 +27,7 @@ export class TargetDownError extends Error {
 export class LiveCollection {
   private readonly pairsByTarget = new Map<Target, CollectorTargetPair[]>();
   private readonly lastSuccess = new Map<CollectorTargetPair, number>();
-  private readonly inFlight = new Map<number, Promise<SampleSet>>();
+  private readonly inFlight = new SharedInFlight<number, SampleSet>();
   private readonly targetWasUp = new Map<Target, boolean>();
   private readonly failures: FailureLog;
 
@@ -45,13 +46,7 @@ export class LiveCollection {
 
   /** Samples of one scrape; `budgetMs` is how long the scrape may take in all. */
   collect(budgetMs: number): Promise<SampleSet> {
-    const key = Math.round(budgetMs / 100);
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.run(budgetMs).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+    return this.inFlight.run(Math.round(budgetMs / 100), () => this.run(budgetMs));
   }
 
   private async run(budgetMs: number): Promise<SampleSet> {

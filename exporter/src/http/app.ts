@@ -5,10 +5,11 @@
 import express, { type Express } from 'express';
 import type { LiveCollection } from '../collectors/liveCollection.js';
 import { errorMessage, type Logger } from '../log.js';
-import { negotiateFormat, renderScrape } from '../metrics/exposition.js';
+import { negotiateFormat, renderScrape, type RenderedScrape } from '../metrics/exposition.js';
 import { collectScrape, scrapeBudgetMs, type SeriesSource } from '../metrics/scrape.js';
 import type { ScheduledCollectors } from '../scheduler/scheduledCollectors.js';
 import type { TargetSet } from '../targets/index.js';
+import { SharedInFlight } from '../sharedInFlight.js';
 import { withTimeout } from '../timeout.js';
 import { VERSION } from '../version.js';
 import { apiRouter, type ApiDependencies } from './apiRoutes.js';
@@ -42,10 +43,14 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.all('/', methodNotAllowed(['GET']));
 
+  // Scrapes at the same time with the same budget and format get one rendered body (the collection is shared below that too).
+  const scrapes = new SharedInFlight<string, RenderedScrape>();
   app.get('/metrics', async (req, res) => {
     const budget = scrapeBudgetMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'));
-    const samples = await collectScrape(deps.live, deps.scheduled, budget, deps.seriesSources);
-    const rendered = await renderScrape(samples, negotiateFormat(req.get('Accept')));
+    const format = negotiateFormat(req.get('Accept'));
+    const rendered = await scrapes.run(`${Math.round(budget / 100)}/${format}`, async () =>
+      renderScrape(await collectScrape(deps.live, deps.scheduled, budget, deps.seriesSources), format),
+    );
     res.set('Content-Type', rendered.contentType).send(rendered.body);
   });
   app.all('/metrics', methodNotAllowed(['GET']));

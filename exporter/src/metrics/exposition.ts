@@ -1,19 +1,16 @@
 /**
  * Renders a scrape in the Prometheus text format (0.0.4) or OpenMetrics 1.0,
- * whichever the scraper's Accept header prefers, using prom-client's registry.
- *
- * Each scrape builds a fresh registry. prom-client renames counter objects in
- * place when it renders OpenMetrics (it strips `_total`), so a metric object
- * shared between formats would come out wrong in the other one; the default
- * process metrics therefore live in one registry per format.
+ * whichever the scraper's Accept header prefers. The writing is ours
+ * (textFormat.ts); prom-client only supplies the standard process and
+ * Node.js metrics.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { Metric, RegistryContentType } from 'prom-client';
-import type { MetricFamily, Sample, SampleSet } from './family.js';
+import type { MetricType, SampleSet } from './family.js';
+import { writeFamilies, type ExpositionFormat, type WritableFamily, type WritableSample } from './textFormat.js';
 
-export type ExpositionFormat = 'prometheus' | 'openmetrics';
+export type { ExpositionFormat } from './textFormat.js';
 
-const CONTENT_TYPES: Record<ExpositionFormat, RegistryContentType> = {
+const CONTENT_TYPES: Record<ExpositionFormat, string> = {
   prometheus: Registry.PROMETHEUS_CONTENT_TYPE,
   openmetrics: Registry.OPENMETRICS_CONTENT_TYPE,
 };
@@ -37,42 +34,24 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
   return openMetricsQ > 0 && openMetricsQ >= textQ ? 'openmetrics' : 'prometheus';
 }
 
-function registryFor(format: ExpositionFormat): Registry<RegistryContentType> {
-  const registry = new Registry<RegistryContentType>();
-  registry.setContentType(CONTENT_TYPES[format]);
-  return registry;
-}
+let processMetrics: Registry | undefined;
 
-const processMetrics = new Map<ExpositionFormat, Registry<RegistryContentType>>();
-
-function processMetricsFor(format: ExpositionFormat): Registry<RegistryContentType> {
-  let registry = processMetrics.get(format);
-  if (!registry) {
-    registry = registryFor(format);
-    collectDefaultMetrics({ register: registry });
-    processMetrics.set(format, registry);
+/** prom-client's process_* and nodejs_* metrics, read as data (rendering them through prom-client would rename counters in place). */
+async function processFamilies(): Promise<WritableFamily[]> {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
   }
-  return registry;
-}
-
-/**
- * The shape prom-client's registry reads from a metric (`get()` plus name,
- * help and type); a plain object is enough and avoids building prom-client
- * Gauges for thousands of samples on every scrape.
- */
-function snapshotMetric(family: MetricFamily, samples: readonly Sample[], format: ExpositionFormat) {
-  // OpenMetrics calls the untyped type "unknown".
-  const type = family.type === 'untyped' && format === 'openmetrics' ? 'unknown' : family.type;
-  const metric = {
-    name: family.name,
-    help: family.help,
-    type,
-    get() {
-      // `name` is read back from the object: the registry may have renamed it (see above).
-      return Promise.resolve({ name: metric.name, help: family.help, type, aggregator: 'sum', values: samples });
-    },
-  };
-  return metric as unknown as Metric;
+  const families: WritableFamily[] = [];
+  for (const metric of await processMetrics.getMetricsAsJSON()) {
+    const type = String(metric.type) as MetricType;
+    // prom-client exports nodejs_active_{handles,requests,resources}_total as
+    // gauges, which breaks the naming rules (promtool flags them); the
+    // per-type gauges without the suffix carry the same numbers.
+    if (type !== 'counter' && metric.name.endsWith('_total')) continue;
+    families.push({ name: metric.name, help: metric.help, type, samples: metric.values as unknown as WritableSample[] });
+  }
+  return families;
 }
 
 export interface RenderedScrape {
@@ -81,17 +60,8 @@ export interface RenderedScrape {
 }
 
 export async function renderScrape(samples: SampleSet, format: ExpositionFormat): Promise<RenderedScrape> {
-  const registry = registryFor(format);
-  for (const { family, samples: values } of samples.families()) {
-    registry.registerMetric(snapshotMetric(family, values, format));
-  }
-  for (const metric of processMetricsFor(format).getMetricsAsArray()) {
-    // prom-client exports nodejs_active_{handles,requests,resources}_total as
-    // gauges, which breaks the naming rules (promtool flags them); the
-    // per-type gauges without the suffix carry the same numbers.
-    if (String(metric.type) !== 'counter' && metric.name.endsWith('_total')) continue;
-    // getMetricsAsArray() is typed as plain objects, but it returns the metric instances themselves.
-    registry.registerMetric(metric as unknown as Metric);
-  }
-  return { contentType: registry.contentType, body: await registry.metrics() };
+  const families: WritableFamily[] = [];
+  for (const { family, samples: values } of samples.families()) families.push({ name: family.name, help: family.help, type: family.type, samples: values });
+  families.push(...(await processFamilies()));
+  return { contentType: CONTENT_TYPES[format], body: writeFamilies(families, format) };
 }

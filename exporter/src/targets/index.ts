@@ -20,9 +20,9 @@ export type TargetKind = keyof TargetsByKind;
 export class TargetSet {
   private constructor(private readonly byKind: { [K in TargetKind]: TargetsByKind[K][] }) {}
 
-  static fromConfig(config: Config, log: Logger): TargetSet {
+  static async fromConfig(config: Config, log: Logger): Promise<TargetSet> {
     const postgres = config.postgres.map((c) => new PostgresTarget(c, log));
-    const redis = config.redis.map((c) => new RedisTarget(c, log));
+    const redis = await Promise.all(config.redis.map((c) => RedisTarget.create(c, log)));
     for (const target of [...postgres, ...redis]) target.start();
     return new TargetSet({
       postgres,
