@@ -1,0 +1,95 @@
+/** The whole report, as printed and as written to bench/results/latest.md. */
+import { percentile } from '../measure/percentile.js';
+import { seriesCount } from './exposition.js';
+import { count, duration, mb, ms } from './format.js';
+import type { BenchResults } from './results.js';
+import { renderTable } from './table.js';
+import { renderVerdicts } from './targets.js';
+
+function header(r: BenchResults): string {
+  const e = r.environment;
+  const o = r.options;
+  return [
+    `## Upkeep vs postgres_exporter, ${e.date}`,
+    '',
+    `Machine: ${e.cpus}, ${e.memory} RAM, ${e.kernel}. Node ${e.node}, PostgreSQL ${e.postgres}, postgres_exporter ${e.postgresExporter}, Upkeep ${e.upkeep}.`,
+    `Instance: ${count(o.tables)} tables with rows and dead tuples, ${count(o.statements)} distinct workload statements in pg_stat_statements, primary + streaming standby, TLS on. ` +
+      `Setup ${duration(r.setupSeconds)}; whole run ${duration(r.totalSeconds)}.`,
+    `Each exporter alone, against the primary only (one target, the DSN's database \`app\`): ${o.warmup} warm-up scrapes, then ${o.scrapes} sequential scrapes measured.`,
+  ].join('\n');
+}
+
+function legend(r: BenchResults): string {
+  const n = r.options.scrapes;
+  return [
+    'Ratios: postgres_exporter default ÷ Upkeep / postgres_exporter + queries ÷ Upkeep. Above 1: Upkeep\'s figure is smaller',
+    '(faster, fewer series, less memory or database time); below 1: larger. Latency is request sent to last byte received;',
+    `p99 is nearest-rank (the ${Math.ceil(0.99 * n)}th of ${n}). DB time is total_exec_time + total_plan_time in pg_stat_statements for the`,
+    'exporter\'s own login role over the measured scrapes, divided by their number; failed statements are not recorded there.',
+    'Upkeep\'s scheduled collectors (pg_bloat, pg_tls, pg_cert_file, backups) ran before the measurement and are served from',
+    'cache; their cost is the start-up line below. "covers" is judged by metric names present in the last measured scrape',
+    '(pg_settings_* and exporter self-metrics do not count).',
+  ].join('\n');
+}
+
+function storm(r: BenchResults): string {
+  const s = r.storm.run;
+  const errors = s.errors.status + s.errors.timeout + s.errors.connection;
+  return (
+    `Storm (Upkeep, ${r.options.stormScrapers} concurrent scrapers for ${s.seconds} s): ${count(s.requests)} requests (${(s.requests / s.seconds).toFixed(1)}/s), ` +
+    `p50 ${ms(percentile(s.latenciesMs, 50))} ms, p99 ${ms(percentile(s.latenciesMs, 99))} ms, ` +
+    `errors ${errors} (non-200 ${s.errors.status}, timeouts ${s.errors.timeout}, connection ${s.errors.connection}); ` +
+    `200s reporting a failed collector: ${s.answersWithFailedCollectors}; RSS after ${mb(r.storm.memoryAfter.rssBytes)} MB (peak ${mb(r.storm.memoryAfter.peakRssBytes)} MB).`
+  );
+}
+
+function fleet(r: BenchResults): string {
+  if (!r.fleet) return 'Multi-target run skipped (--fleet-targets 0).';
+  const f = r.fleet.figures;
+  return (
+    `${r.fleet.targets} targets (Upkeep, ${r.fleet.targets} separate PostgreSQL servers, ${f.scrapes} sequential scrapes): ` +
+    `p50 ${ms(percentile(f.run.latenciesMs, 50))} ms, p99 ${ms(percentile(f.run.latenciesMs, 99))} ms, ${count(seriesCount(f.run.lastBody))} series, ` +
+    `RSS ${mb(f.memory.rssBytes)} MB (peak ${mb(f.memory.peakRssBytes)} MB), DB time per scrape (all servers) ${ms((f.dbTime.execMs + f.dbTime.planMs) / f.scrapes)} ms, ` +
+    `scrape errors ${f.run.failures.length}, failing: ${r.fleet.failures.length === 0 ? 'nothing' : r.fleet.failures.join('; ')}. ` +
+    `Start-up until every first pg_bloat run ended: ${r.fleet.startup.seconds.toFixed(1)} s.`
+  );
+}
+
+function startup(r: BenchResults): string {
+  const s = r.upkeepStartup;
+  return (
+    `Upkeep start-up (${count(r.options.tables)}-table instance): first pg_bloat run ended ${s.seconds.toFixed(1)} s after start; start-up and first scheduled runs cost ` +
+    `${ms(s.dbTime.execMs + s.dbTime.planMs)} ms of database time in ${count(s.dbTime.calls)} statements (repeated every 15 min for pg_bloat, 5 min for the others).`
+  );
+}
+
+function durations(r: BenchResults): string {
+  const lines = [
+    `Upkeep per collector (\`upkeep_collector_duration_seconds\`, target main, over the ${r.options.scrapes} measured scrapes; scheduled ones show their last run):`,
+    '',
+    '| collector | mode | median (ms) | max (ms) |',
+    '| --- | --- | --- | --- |',
+    ...r.collectorDurations.map((d) => `| ${d.collector} | ${d.mode} | ${ms(d.medianMs)} | ${ms(d.maxMs)} |`),
+  ];
+  return lines.join('\n');
+}
+
+function notes(r: BenchResults): string {
+  const all = [r.upkeep, r.pgexpDefault, r.pgexpQueries].flatMap((e) => e.notes.map((n) => `- ${e.name}: ${n}`));
+  return all.length === 0 ? '' : ['Notes:', '', ...all].join('\n');
+}
+
+export function renderReport(r: BenchResults): string {
+  return [
+    header(r),
+    renderTable(r),
+    legend(r),
+    [storm(r), '', fleet(r), '', startup(r)].join('\n'),
+    durations(r),
+    `Issue 8 targets:\n\n${renderVerdicts(r)}`,
+    notes(r),
+  ]
+    .filter((s) => s !== '')
+    .join('\n\n')
+    .concat('\n');
+}

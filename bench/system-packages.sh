@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the system packages `npm run bench` needs, when they are missing:
+# PostgreSQL's server binaries (the instance under test), openssl (its TLS
+# certificate) and Debian's prometheus-postgres-exporter (the comparison).
+# Debian/Ubuntu; needs root or sudo only if something is missing. Without
+# apt-get it names what to install and fails.
+set -euo pipefail
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if [ -z "${PG_BIN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  missing+=(postgresql)
+fi
+have openssl || missing+=(openssl)
+# BENCH_PGEXP_BINARY points at another build of postgres_exporter instead.
+[ -x "${BENCH_PGEXP_BINARY:-/usr/bin/prometheus-postgres-exporter}" ] || missing+=(prometheus-postgres-exporter)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bench system packages: all present"
+  exit 0
+fi
+
+if ! have apt-get; then
+  echo "bench needs: ${missing[*]}; install them with your package manager" >&2
+  exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if have sudo; then sudo=(sudo); else
+    echo "bench needs: ${missing[*]}; run as root or install sudo, or install them yourself (apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+echo "bench system packages: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+case " ${missing[*]} " in
+  *" prometheus-postgres-exporter "*)
+    echo "note: Debian may have started the package's own service (:9187); the bench runs its own copies and does not use it" ;;
+esac
