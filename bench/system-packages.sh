@@ -13,8 +13,12 @@ if [ -z "${PG_BIN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev
   missing+=(postgresql)
 fi
 have openssl || missing+=(openssl)
-# BENCH_PGEXP_BINARY points at another build of postgres_exporter instead.
-[ -x "${BENCH_PGEXP_BINARY:-/usr/bin/prometheus-postgres-exporter}" ] || missing+=(prometheus-postgres-exporter)
+# BENCH_PGEXP_BINARY points at another build of postgres_exporter instead; no package can supply that one.
+if [ -n "${BENCH_PGEXP_BINARY:-}" ]; then
+  [ -x "$BENCH_PGEXP_BINARY" ] || { echo "BENCH_PGEXP_BINARY=$BENCH_PGEXP_BINARY is not an executable" >&2; exit 1; }
+elif [ ! -x /usr/bin/prometheus-postgres-exporter ]; then
+  missing+=(prometheus-postgres-exporter)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "bench system packages: all present"

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { postgresBinDir } from '../../test/harness/binaries.js';
 import { unprivilegedUser } from '../../test/harness/processes.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
+import { checkPostgresExporter } from './exporters/postgresExporter.js';
+import { checkUpkeepBuilt } from './exporters/upkeep.js';
 import { REPO_ROOT } from './paths.js';
 import { runFleetPhase } from './phases/fleetPhase.js';
 import { runPostgresExporterPhase } from './phases/postgresExporterPhase.js';
@@ -20,11 +22,13 @@ import { renderReport } from './report/render.js';
 import type { BenchResults } from './report/results.js';
 import { createRunDirectory, removeDirectory } from './runDirectory.js';
 import { APP_DATABASE, buildInstance, type Instance } from './setup/instance.js';
-import { onTeardown, teardown, teardownOnSignals } from './teardown.js';
+import { interrupted, onTeardown, teardown, teardownOnSignals } from './teardown.js';
 
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.md');
 
 async function run(options: BenchOptions): Promise<{ instance: Instance; runDir: string }> {
+  await checkUpkeepBuilt();
+  await checkPostgresExporter();
   const binDir = await postgresBinDir();
   const runDir = await createRunDirectory();
   onTeardown('remove the run directory', () => removeDirectory(runDir), 'server');
@@ -45,6 +49,7 @@ async function run(options: BenchOptions): Promise<{ instance: Instance; runDir:
     upkeep: upkeep.result,
     upkeepStartup: upkeep.startup,
     collectorDurations: upkeep.durations,
+    upkeepStatements: upkeep.statements,
     pgexpDefault,
     pgexpQueries,
     storm: upkeep.storm,
@@ -94,6 +99,8 @@ async function main(): Promise<number> {
     if (options.keep) await printKept(instance, runDir);
     return 0;
   } catch (err) {
+    // After Ctrl-C the servers are going away under the running step; its error says nothing new.
+    if (interrupted()) return 130;
     progress(`bench failed: ${(err as Error).stack ?? String(err)}`);
     await teardown(options.keep);
     return 1;

@@ -18,6 +18,12 @@ interface Undo {
 
 const undos: Undo[] = [];
 let running: Promise<void> | undefined;
+let stopping = false;
+
+/** True once a signal or a crash started the teardown: steps still running then fail for that reason, not a bug of theirs. */
+export function interrupted(): boolean {
+  return stopping;
+}
 
 /** Registers an undo step; returns a function that drops it again (the work was undone by hand). */
 export function onTeardown(label: string, run: () => Promise<void>, kind: UndoKind = 'process'): () => void {
@@ -45,22 +51,37 @@ export function teardown(keepServers = false): Promise<void> {
   return running;
 }
 
-/** Ctrl-C, SIGTERM and SIGHUP stop everything, then exit 128 + the signal's number. */
+/** Everything, servers included, even if a --keep teardown is under way (it runs first), then exit. */
+function stopEverythingAndExit(code: number): void {
+  void teardown()
+    .then(() => {
+      running = undefined;
+      return teardown();
+    })
+    .finally(() => process.exit(code));
+}
+
+/**
+ * Ctrl-C, SIGTERM and SIGHUP stop everything, then exit 128 + the signal's
+ * number; a second signal exits at once. A crash outside the awaited steps
+ * (an error event nobody listens to) must not leave servers behind either.
+ */
 export function teardownOnSignals(): void {
-  let signalled = false;
-  const handle = (signal: NodeJS.Signals, code: number) => {
-    if (signalled) process.exit(code);
-    signalled = true;
+  const onSignal = (signal: NodeJS.Signals, code: number) => {
+    if (stopping) process.exit(code);
+    stopping = true;
     progress(`${signal}: stopping everything the bench started (again to exit at once)`);
-    // A teardown already under way (say with --keep) is not enough: start a full one after it.
-    void teardown()
-      .then(() => {
-        running = undefined;
-        return teardown();
-      })
-      .finally(() => process.exit(code));
+    stopEverythingAndExit(code);
   };
-  process.on('SIGINT', () => handle('SIGINT', 130));
-  process.on('SIGTERM', () => handle('SIGTERM', 143));
-  process.on('SIGHUP', () => handle('SIGHUP', 129));
+  const onCrash = (err: unknown) => {
+    if (stopping) return; // the teardown under way ends the process
+    stopping = true;
+    progress(`bench crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    stopEverythingAndExit(1);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  process.on('SIGINT', () => onSignal('SIGINT', 130));
+  process.on('SIGTERM', () => onSignal('SIGTERM', 143));
+  process.on('SIGHUP', () => onSignal('SIGHUP', 129));
 }

@@ -23,6 +23,12 @@ async function mustExist(path: string, what: string): Promise<void> {
   });
 }
 
+/** Before anything is built: a missing binary should not cost a minute of setup first. */
+export async function checkPostgresExporter(): Promise<void> {
+  await mustExist(PGEXP_BINARY, 'postgres_exporter');
+  await mustExist(PGEXP_QUERIES, 'the example queries file');
+}
+
 /** `dsn` is a URL; lib/pq wants TLS unless told otherwise, and the bench's servers offer none. */
 export async function startPostgresExporter(label: string, dsn: string, withQueries: boolean, workDir: string): Promise<RunningPostgresExporter> {
   await mustExist(PGEXP_BINARY, 'postgres_exporter');

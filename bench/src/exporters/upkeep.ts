@@ -53,10 +53,14 @@ function configFile(config: UpkeepConfig, port: number): Record<string, unknown>
   };
 }
 
-export async function startUpkeep(label: string, config: UpkeepConfig, workDir: string): Promise<RunningUpkeep> {
+export async function checkUpkeepBuilt(): Promise<void> {
   await access(UPKEEP_CLI).catch(() => {
     throw new Error(`${UPKEEP_CLI} is missing: run "npm run build" first (npm run bench does)`);
   });
+}
+
+export async function startUpkeep(label: string, config: UpkeepConfig, workDir: string): Promise<RunningUpkeep> {
+  await checkUpkeepBuilt();
   const port = await freePort();
   // JSON is YAML: the loader reads it as it reads any config file.
   const file = join(workDir, `${label}.yml`);

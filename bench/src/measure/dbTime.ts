@@ -29,3 +29,26 @@ export async function readStatements(adminDsn: string, role: string): Promise<Db
   );
   return { calls: row?.calls ?? 0, execMs: row?.exec_ms ?? 0, planMs: row?.plan_ms ?? 0 };
 }
+
+export interface StatementCost {
+  /** Normalized text, whitespace collapsed. */
+  query: string;
+  /** The database it ran in: per-database collectors run the same text in each. */
+  database: string;
+  calls: number;
+  totalMs: number;
+}
+
+/** The role's statements by execution + planning time, costliest first: where its database time goes. */
+export async function costliestStatements(adminDsn: string, role: string, limit: number): Promise<StatementCost[]> {
+  const rows = await queryOnce<{ query: string; database: string | null; calls: number; total_ms: number }>(
+    adminDsn,
+    `SELECT regexp_replace(s.query, '\\s+', ' ', 'g') AS query, d.datname AS database, s.calls::float8 AS calls,
+            (s.total_exec_time + s.total_plan_time)::float8 AS total_ms
+       FROM pg_stat_statements s LEFT JOIN pg_database d ON d.oid = s.dbid
+      WHERE s.userid = $1::regrole
+      ORDER BY total_ms DESC LIMIT $2`,
+    [role, limit],
+  );
+  return rows.map((r) => ({ query: r.query, database: r.database ?? '?', calls: r.calls, totalMs: r.total_ms }));
+}

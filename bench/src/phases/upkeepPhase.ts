@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startUpkeep } from '../exporters/upkeep.js';
 import { collectorModes, CollectorDurations } from '../measure/collectorDurations.js';
-import { readStatements, resetStatements } from '../measure/dbTime.js';
+import { costliestStatements, readStatements, resetStatements, type StatementCost } from '../measure/dbTime.js';
 import { measureExporter } from '../measure/exporterFigures.js';
 import { memoryOf } from '../measure/rss.js';
 import { storm } from '../measure/storm.js';
@@ -21,6 +21,8 @@ export interface UpkeepPhase {
   result: ExporterResult;
   startup: UpkeepStartup;
   durations: CollectorDuration[];
+  /** Its statements over the measured scrapes, costliest first. */
+  statements: StatementCost[];
   storm: StormResult;
 }
 
@@ -52,6 +54,8 @@ export async function runUpkeepPhase(instance: Instance, runDir: string, options
     options,
     (body) => durations.add(body),
   );
+  // Read before the storm adds its own statements.
+  const statements = await costliestStatements(adminDsn, ROLES.upkeep, 10);
 
   progress(`Upkeep: storm, ${options.stormScrapers} scrapers for ${options.stormSeconds} s`);
   const stormRun = await storm(upkeep.metricsUrl, options.stormScrapers, options.stormSeconds);
@@ -62,6 +66,7 @@ export async function runUpkeepPhase(instance: Instance, runDir: string, options
     result: { name: 'Upkeep', figures, failures: summarize(upkeepFailures(figures.run.lastBody)), notes: [] },
     startup,
     durations: durations.summary(),
+    statements,
     storm: { run: stormRun, memoryAfter },
   };
 }

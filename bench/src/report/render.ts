@@ -74,6 +74,23 @@ function durations(r: BenchResults): string {
   return lines.join('\n');
 }
 
+/** Markdown-safe, one line, at most `max` characters. */
+function cell(text: string, max = 100): string {
+  const cut = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return cut.replace(/\|/g, '\\|').replace(/`/g, "'");
+}
+
+function statements(r: BenchResults): string {
+  const n = r.options.scrapes;
+  return [
+    `Upkeep's statements by database time (pg_stat_statements, role bench_upkeep, over the ${n} measured scrapes):`,
+    '',
+    '| statement | database | calls per scrape | ms per scrape (exec + plan) |',
+    '| --- | --- | --- | --- |',
+    ...r.upkeepStatements.map((s) => `| ${cell(s.query)} | ${s.database} | ${(s.calls / n).toFixed(1)} | ${ms(s.totalMs / n)} |`),
+  ].join('\n');
+}
+
 function notes(r: BenchResults): string {
   const all = [r.upkeep, r.pgexpDefault, r.pgexpQueries].flatMap((e) => e.notes.map((n) => `- ${e.name}: ${n}`));
   return all.length === 0 ? '' : ['Notes:', '', ...all].join('\n');
@@ -86,6 +103,7 @@ export function renderReport(r: BenchResults): string {
     legend(r),
     [storm(r), '', fleet(r), '', startup(r)].join('\n'),
     durations(r),
+    statements(r),
     `Issue 8 targets:\n\n${renderVerdicts(r)}`,
     notes(r),
   ]

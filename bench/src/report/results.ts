@@ -1,6 +1,6 @@
 /** Everything one bench run found, as the report needs it. */
 import type { ExporterFigures } from '../measure/exporterFigures.js';
-import type { DbTime } from '../measure/dbTime.js';
+import type { DbTime, StatementCost } from '../measure/dbTime.js';
 import type { Memory } from '../measure/rss.js';
 import type { StormRun } from '../measure/storm.js';
 import type { BenchOptions } from '../options.js';
@@ -59,6 +59,7 @@ export interface BenchResults {
   upkeep: ExporterResult;
   upkeepStartup: UpkeepStartup;
   collectorDurations: CollectorDuration[];
+  upkeepStatements: StatementCost[];
   pgexpDefault: ExporterResult;
   pgexpQueries: ExporterResult;
   storm: StormResult;

@@ -11,6 +11,8 @@ export async function runBatches(dsn: string, batches: readonly string[], connec
   let lastReport = performance.now();
   const worker = async () => {
     const client = new pg.Client({ connectionString: dsn, application_name: 'upkeep-bench-setup' });
+    // A server stopped under an idle client (Ctrl-C) is an 'error' event; the query in flight, if any, rejects anyway.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       while (next < batches.length) {

@@ -29,6 +29,8 @@ export async function createStatements(dsn: string, tables: number, count: numbe
   let next = 0;
   const worker = async () => {
     const client = new pg.Client({ connectionString: dsn, application_name: 'upkeep-bench-workload' });
+    // A server stopped under an idle client (Ctrl-C) is an 'error' event; the query in flight, if any, rejects anyway.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       while (next < count) {
