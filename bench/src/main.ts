@@ -6,6 +6,7 @@
  * bench/README.md.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { postgresBinDir } from '../../test/harness/binaries.js';
 import { unprivilegedUser } from '../../test/harness/processes.js';
@@ -29,13 +30,15 @@ const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results', 'latest.md');
 async function run(options: BenchOptions): Promise<{ instance: Instance; runDir: string }> {
   await checkUpkeepBuilt();
   await checkPostgresExporter();
+  // Before the bench adds load of its own.
+  const loadAtStart = loadavg()[0] ?? 0;
   const binDir = await postgresBinDir();
   const runDir = await createRunDirectory();
   onTeardown('remove the run directory', () => removeDirectory(runDir), 'server');
   progress(`run directory ${runDir}; PostgreSQL binaries ${binDir}`);
 
   const instance = await buildInstance(binDir, runDir, options.tables, options.statements);
-  const environment = await describeEnvironment(instance.primary.dsn(APP_DATABASE));
+  const environment = await describeEnvironment(instance.primary.dsn(APP_DATABASE), loadAtStart);
   const upkeep = await runUpkeepPhase(instance, runDir, options);
   const pgexpDefault = await runPostgresExporterPhase(instance, runDir, options, false);
   const pgexpQueries = await runPostgresExporterPhase(instance, runDir, options, true);

@@ -14,7 +14,7 @@ function header(r: BenchResults): string {
     '',
     `Machine: ${e.cpus}, ${e.memory} RAM, ${e.kernel}. Node ${e.node}, PostgreSQL ${e.postgres}, postgres_exporter ${e.postgresExporter}, Upkeep ${e.upkeep}.`,
     `Instance: ${count(o.tables)} tables with rows and dead tuples, ${count(o.statements)} distinct workload statements in pg_stat_statements, primary + streaming standby, TLS on. ` +
-      `Setup ${duration(r.setupSeconds)}; whole run ${duration(r.totalSeconds)}.`,
+      `Setup ${duration(r.setupSeconds)}; whole run ${duration(r.totalSeconds)}. Load average (1 min) when it started: ${e.loadAtStart.toFixed(2)}.`,
     `Each exporter alone, against the primary only (one target, the DSN's database \`app\`): ${o.warmup} warm-up scrapes, then ${o.scrapes} sequential scrapes measured.`,
   ].join('\n');
 }

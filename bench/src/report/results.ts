@@ -49,6 +49,8 @@ export interface Environment {
   postgres: string;
   postgresExporter: string;
   upkeep: string;
+  /** 1-minute load average when the bench started: anything else busy on the machine shows here. */
+  loadAtStart: number;
 }
 
 export interface BenchResults {
