@@ -6,13 +6,13 @@
  * bench/README.md.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { postgresBinDir } from '../../test/harness/binaries.js';
 import { unprivilegedUser } from '../../test/harness/processes.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { checkPostgresExporter } from './exporters/postgresExporter.js';
 import { checkUpkeepBuilt } from './exporters/upkeep.js';
+import { cpuBusyPercent } from './measure/cpuBusy.js';
 import { REPO_ROOT } from './paths.js';
 import { runFleetPhase } from './phases/fleetPhase.js';
 import { runPostgresExporterPhase } from './phases/postgresExporterPhase.js';
@@ -31,14 +31,14 @@ async function run(options: BenchOptions): Promise<{ instance: Instance; runDir:
   await checkUpkeepBuilt();
   await checkPostgresExporter();
   // Before the bench adds load of its own.
-  const loadAtStart = loadavg()[0] ?? 0;
+  const cpuBusyBefore = await cpuBusyPercent(3_000);
   const binDir = await postgresBinDir();
   const runDir = await createRunDirectory();
   onTeardown('remove the run directory', () => removeDirectory(runDir), 'server');
   progress(`run directory ${runDir}; PostgreSQL binaries ${binDir}`);
 
   const instance = await buildInstance(binDir, runDir, options.tables, options.statements);
-  const environment = await describeEnvironment(instance.primary.dsn(APP_DATABASE), loadAtStart);
+  const environment = await describeEnvironment(instance.primary.dsn(APP_DATABASE), cpuBusyBefore);
   const upkeep = await runUpkeepPhase(instance, runDir, options);
   const pgexpDefault = await runPostgresExporterPhase(instance, runDir, options, false);
   const pgexpQueries = await runPostgresExporterPhase(instance, runDir, options, true);

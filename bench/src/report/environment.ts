@@ -19,7 +19,7 @@ async function output(command: string, args: readonly string[]): Promise<string>
   }
 }
 
-export async function describeEnvironment(adminDsn: string, loadAtStart: number): Promise<Environment> {
+export async function describeEnvironment(adminDsn: string, cpuBusyBefore: number): Promise<Environment> {
   const cores = cpus();
   const [pgRow] = await queryOnce<{ server_version: string }>(adminDsn, 'SHOW server_version');
   const pgexp = (await output(PGEXP_BINARY, ['--version'])).match(/version (\S+)/)?.[1] ?? 'unknown';
@@ -36,7 +36,7 @@ export async function describeEnvironment(adminDsn: string, loadAtStart: number)
     postgres: pgRow?.server_version ?? 'unknown',
     postgresExporter: pgexp,
     // `upkeep --version` prints "upkeep 0.1.0".
-    loadAtStart,
+    cpuBusyBefore,
     upkeep: `${(upkeepVersion.split('\n')[0] ?? 'unknown').replace(/^upkeep /, '')} (commit ${commit}${dirty})`,
   };
 }

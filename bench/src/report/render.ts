@@ -14,7 +14,7 @@ function header(r: BenchResults): string {
     '',
     `Machine: ${e.cpus}, ${e.memory} RAM, ${e.kernel}. Node ${e.node}, PostgreSQL ${e.postgres}, postgres_exporter ${e.postgresExporter}, Upkeep ${e.upkeep}.`,
     `Instance: ${count(o.tables)} tables with rows and dead tuples, ${count(o.statements)} distinct workload statements in pg_stat_statements, primary + streaming standby, TLS on. ` +
-      `Setup ${duration(r.setupSeconds)}; whole run ${duration(r.totalSeconds)}. Load average (1 min) when it started: ${e.loadAtStart.toFixed(2)}.`,
+      `Setup ${duration(r.setupSeconds)}; whole run ${duration(r.totalSeconds)}. CPUs busy in the 3 s before it started: ${e.cpuBusyBefore.toFixed(0)} %.`,
     `Each exporter alone, against the primary only (one target, the DSN's database \`app\`): ${o.warmup} warm-up scrapes, then ${o.scrapes} sequential scrapes measured.`,
   ].join('\n');
 }
@@ -26,6 +26,7 @@ function legend(r: BenchResults): string {
     '(faster, fewer series, less memory or database time); below 1: larger. Latency is request sent to last byte received;',
     `p99 is nearest-rank (the ${Math.ceil(0.99 * n)}th of ${n}). DB time is total_exec_time + total_plan_time in pg_stat_statements for the`,
     'exporter\'s own login role over the measured scrapes, divided by their number; failed statements are not recorded there.',
+    'It can exceed the latency: Upkeep runs its live collectors concurrently, on up to 3 connections per target.',
     'Upkeep\'s scheduled collectors (pg_bloat, pg_tls, pg_cert_file, backups) ran before the measurement and are served from',
     'cache; their cost is the start-up line below. "covers" is judged by metric names present in the last measured scrape',
     '(pg_settings_* and exporter self-metrics do not count).',

@@ -49,8 +49,8 @@ export interface Environment {
   postgres: string;
   postgresExporter: string;
   upkeep: string;
-  /** 1-minute load average when the bench started: anything else busy on the machine shows here. */
-  loadAtStart: number;
+  /** Percent of the CPUs busy in the 3 s before the bench started anything: another workload shows here. */
+  cpuBusyBefore: number;
 }
 
 export interface BenchResults {
