@@ -26,7 +26,7 @@ export interface UpkeepConfig {
 export interface RunningUpkeep {
   process: ExporterProcess;
   metricsUrl: string;
-  /** Seconds from start until every postgres target's first pg_bloat run ended (the slowest scheduled collector). */
+  /** Seconds from start until the first scheduled runs were over (every target's pg_bloat, then no run ending for 2 s). */
   firstScheduledSeconds: number;
 }
 
@@ -75,7 +75,27 @@ export async function startUpkeep(label: string, config: UpkeepConfig, workDir: 
   );
   await child.waitForLine((l) => parseLine(l)?.event === 'exporter.started', 'exporter.started log line', 60_000);
   await waitForFirstBloatRuns(child, config.targets, 30 * 60_000);
+  await waitForQuiet(child, 2_000, 60_000);
   return { process: child, metricsUrl: `http://127.0.0.1:${port}/metrics`, firstScheduledSeconds: (performance.now() - started) / 1000 };
+}
+
+function isRunEnd(parsed: LogLine | undefined): boolean {
+  return parsed?.event === 'collector.refreshed' || parsed?.event === 'collector.failed';
+}
+
+/**
+ * The other scheduled collectors start with pg_bloat and are quicker, but
+ * with many targets some may still be running: wait until no run has ended
+ * for `quietMs` (at most `maxMs`, then measure anyway).
+ */
+async function waitForQuiet(child: ExporterProcess, quietMs: number, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let seen = child.lines.length;
+  let lastEnd = Date.now();
+  while (Date.now() < deadline && Date.now() - lastEnd < quietMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    for (; seen < child.lines.length; seen++) if (isRunEnd(parseLine(child.lines[seen]!))) lastEnd = Date.now();
+  }
 }
 
 /**
@@ -89,7 +109,7 @@ async function waitForFirstBloatRuns(child: ExporterProcess, targets: readonly U
   await child.waitForLine(
     (line) => {
       const parsed = parseLine(line);
-      if (parsed?.collector === 'pg_bloat' && (parsed.event === 'collector.refreshed' || parsed.event === 'collector.failed') && parsed.target) {
+      if (parsed?.collector === 'pg_bloat' && isRunEnd(parsed) && parsed.target) {
         pending.delete(parsed.target);
       }
       return pending.size === 0;

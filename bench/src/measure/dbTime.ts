@@ -30,6 +30,47 @@ export async function readStatements(adminDsn: string, role: string): Promise<Db
   return { calls: row?.calls ?? 0, execMs: row?.exec_ms ?? 0, planMs: row?.plan_ms ?? 0 };
 }
 
+/**
+ * The database time of a window of sequential scrapes, split by how often
+ * each statement ran. A statement of the scrape path runs on every scrape
+ * (once per scrape, or once per database per scrape), so its calls are at
+ * least the number of scrapes. Anything that ran on fewer than half of them
+ * is occasional: a scheduled collector's run that fell inside the window, or
+ * a periodic check. Only the first counts as database time per scrape.
+ */
+export interface ScrapeWindowDbTime {
+  everyScrape: DbTime;
+  occasional: DbTime & { statements: number };
+}
+
+export async function readScrapeWindow(adminDsn: string, role: string, scrapes: number): Promise<ScrapeWindowDbTime> {
+  const rows = await queryOnce<{ every_scrape: boolean; statements: number; calls: number; exec_ms: number; plan_ms: number }>(
+    adminDsn,
+    `SELECT calls >= $2 AS every_scrape, count(*)::int AS statements, sum(calls)::float8 AS calls,
+            sum(total_exec_time)::float8 AS exec_ms, sum(total_plan_time)::float8 AS plan_ms
+       FROM pg_stat_statements WHERE userid = $1::regrole
+      GROUP BY 1`,
+    [role, Math.ceil(scrapes / 2)],
+  );
+  const part = (every: boolean) => {
+    const row = rows.find((r) => r.every_scrape === every);
+    return { statements: row?.statements ?? 0, calls: row?.calls ?? 0, execMs: row?.exec_ms ?? 0, planMs: row?.plan_ms ?? 0 };
+  };
+  return { everyScrape: part(true), occasional: part(false) };
+}
+
+export function addScrapeWindows(a: ScrapeWindowDbTime, b: ScrapeWindowDbTime): ScrapeWindowDbTime {
+  const add = (x: DbTime, y: DbTime): DbTime => ({ calls: x.calls + y.calls, execMs: x.execMs + y.execMs, planMs: x.planMs + y.planMs });
+  return {
+    everyScrape: add(a.everyScrape, b.everyScrape),
+    occasional: { ...add(a.occasional, b.occasional), statements: a.occasional.statements + b.occasional.statements },
+  };
+}
+
+export function totalMs(t: DbTime): number {
+  return t.execMs + t.planMs;
+}
+
 export interface StatementCost {
   /** Normalized text, whitespace collapsed. */
   query: string;

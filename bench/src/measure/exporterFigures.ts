@@ -4,13 +4,13 @@
  * the server and how much memory the exporter holds.
  */
 import { progress } from '../progress.js';
-import { readStatements, resetStatements, type DbTime } from './dbTime.js';
+import { addScrapeWindows, readScrapeWindow, resetStatements, type ScrapeWindowDbTime } from './dbTime.js';
 import { memoryOf, type Memory } from './rss.js';
 import { measureSequential, warmUp, type SequentialRun } from './sequential.js';
 
 export interface ExporterFigures {
   run: SequentialRun;
-  dbTime: DbTime;
+  dbTime: ScrapeWindowDbTime;
   memory: Memory;
   scrapes: number;
 }
@@ -34,12 +34,8 @@ export async function measureExporter(
   for (const dsn of adminDsns) await resetStatements(dsn, subject.role);
   progress(`${subject.label}: ${options.scrapes} sequential scrapes`);
   const run = await measureSequential(subject.metricsUrl, options.scrapes, subject.label, inspect);
-  const dbTime = sumDbTime(await Promise.all(adminDsns.map((dsn) => readStatements(dsn, subject.role))));
+  const parts = await Promise.all(adminDsns.map((dsn) => readScrapeWindow(dsn, subject.role, options.scrapes)));
+  const dbTime = parts.reduce(addScrapeWindows);
   const memory = await memoryOf(subject.pid);
   return { run, dbTime, memory, scrapes: options.scrapes };
-}
-
-/** One figure over several servers (each has pg_stat_statements of its own). */
-function sumDbTime(parts: readonly DbTime[]): DbTime {
-  return parts.reduce((a, b) => ({ calls: a.calls + b.calls, execMs: a.execMs + b.execMs, planMs: a.planMs + b.planMs }), { calls: 0, execMs: 0, planMs: 0 });
 }

@@ -18,7 +18,6 @@ export async function runFleetPhase(binDir: string, runDir: string, options: Ben
   for (const dsn of adminDsns) await resetStatements(dsn, ROLES.upkeep);
   progress(`Upkeep with ${servers.length} targets: starting; waiting for every first pg_bloat run`);
   const upkeep = await startUpkeep('upkeep-fleet', { targets: servers.map((s) => ({ name: s.name, dsn: s.dsn })) }, runDir);
-  await new Promise((r) => setTimeout(r, 2_000));
   const parts = await Promise.all(adminDsns.map((dsn) => readStatements(dsn, ROLES.upkeep)));
   const startupDb: DbTime = parts.reduce((a, b) => ({ calls: a.calls + b.calls, execMs: a.execMs + b.execMs, planMs: a.planMs + b.planMs }));
   const figures = await measureExporter(

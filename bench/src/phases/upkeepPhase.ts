@@ -41,10 +41,8 @@ export async function runUpkeepPhase(instance: Instance, runDir: string, options
     { targets: [{ name: TARGET, dsn: instance.primary.dsn(APP_DATABASE, ROLES.upkeep) }], dumpDirs: { [TARGET]: dumpDir } },
     runDir,
   );
-  // Let the quick scheduled collectors that started with pg_bloat finish too.
-  await new Promise((r) => setTimeout(r, 2_000));
   const startup = { seconds: upkeep.firstScheduledSeconds, dbTime: await readStatements(adminDsn, ROLES.upkeep) };
-  progress(`Upkeep: first pg_bloat run ended after ${startup.seconds.toFixed(1)} s`);
+  progress(`Upkeep: first scheduled runs over after ${startup.seconds.toFixed(1)} s`);
 
   const startedLine = upkeep.process.lines.find((l) => l.includes('"exporter.started"')) ?? '{}';
   const durations = new CollectorDurations(TARGET, collectorModes(startedLine));

@@ -6,6 +6,7 @@ import { percentile } from '../measure/percentile.js';
 import { coverageCell, TOPICS } from './coverage.js';
 import { isRuntimeMetric, seriesByName, seriesCount } from './exposition.js';
 import { count, mb, ms, ratio } from './format.js';
+import { totalMs } from '../measure/dbTime.js';
 import type { BenchResults, ExporterResult } from './results.js';
 
 interface NumericRow {
@@ -26,8 +27,8 @@ const NUMERIC_ROWS: readonly NumericRow[] = [
   { figure: 'response size (kB)', value: (e) => Buffer.byteLength(e.figures.run.lastBody) / 1000, format: (n) => n.toFixed(0) },
   { figure: 'RSS after the scrapes (MB)', value: (e) => e.figures.memory.rssBytes, format: mb },
   { figure: 'peak RSS, VmHWM (MB)', value: (e) => e.figures.memory.peakRssBytes, format: mb },
-  { figure: 'DB time per scrape, exec + plan (ms)', value: (e) => (e.figures.dbTime.execMs + e.figures.dbTime.planMs) / e.figures.scrapes, format: ms },
-  { figure: 'statements per scrape', value: (e) => e.figures.dbTime.calls / e.figures.scrapes, format: (n) => n.toFixed(1) },
+  { figure: 'DB time per scrape, exec + plan (ms)', value: (e) => totalMs(e.figures.dbTime.everyScrape) / e.figures.scrapes, format: ms },
+  { figure: 'statements per scrape', value: (e) => e.figures.dbTime.everyScrape.calls / e.figures.scrapes, format: (n) => n.toFixed(1) },
 ];
 
 function row(cells: readonly string[]): string {
@@ -48,6 +49,16 @@ export function renderTable(r: BenchResults): string {
     row([
       `scrape errors (of ${r.options.scrapes})`,
       ...exporters.map((e) => String(e.figures.run.failures.length)),
+      '',
+    ]),
+  );
+  lines.push(
+    row([
+      'other statements during the scrapes (scheduled runs, periodic checks)',
+      ...exporters.map((e) => {
+        const o = e.figures.dbTime.occasional;
+        return o.statements === 0 ? 'none' : `${o.statements} statements, ${count(o.calls)} calls, ${ms(totalMs(o))} ms in all`;
+      }),
       '',
     ]),
   );

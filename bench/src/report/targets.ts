@@ -3,6 +3,7 @@
  * and fourth are stated for 10,000 tables: a run with fewer tables says so
  * rather than claiming them.
  */
+import { totalMs } from '../measure/dbTime.js';
 import { percentile } from '../measure/percentile.js';
 import { seriesCount } from './exposition.js';
 import { mb, ms, count } from './format.js';
@@ -20,7 +21,7 @@ export function verdicts(r: BenchResults): Verdict[] {
   const up = r.upkeep.figures;
   const p99 = percentile(up.run.latenciesMs, 99);
   const series = seriesCount(up.run.lastBody);
-  const dbPerScrape = (up.dbTime.execMs + up.dbTime.planMs) / up.scrapes;
+  const dbPerScrape = totalMs(up.dbTime.everyScrape) / up.scrapes;
   const storm = r.storm.run;
   const stormErrors = storm.errors.status + storm.errors.timeout + storm.errors.connection;
   const at = r.options.tables === 10_000 ? '10,000 tables' : `${count(r.options.tables)} tables (the target is for 10,000)`;
