@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { freePort } from '../../../exporter/src/freePort.js';
 import { REPO_ROOT } from '../paths.js';
 import { ExporterProcess } from './child.js';
+import { shippedNodeFlags } from './nodeFlags.js';
 
 export const UPKEEP_CLI = join(REPO_ROOT, 'exporter/dist/cli.js');
 
@@ -69,7 +70,7 @@ export async function startUpkeep(label: string, config: UpkeepConfig, workDir: 
   const child = ExporterProcess.start(
     label,
     process.execPath,
-    [UPKEEP_CLI, 'serve', '--config', file, '--log-level', 'debug'],
+    [...(await shippedNodeFlags()), UPKEEP_CLI, 'serve', '--config', file, '--log-level', 'debug'],
     { ...process.env, UPKEEP_CONFIG: '' },
     join(workDir, `${label}.log`),
   );

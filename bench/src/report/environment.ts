@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { queryOnce } from '../../../test/harness/postgresCluster.js';
 import { PGEXP_BINARY } from '../exporters/postgresExporter.js';
 import { UPKEEP_CLI } from '../exporters/upkeep.js';
+import { shippedNodeFlags } from '../exporters/nodeFlags.js';
 import { REPO_ROOT } from '../paths.js';
 import type { Environment } from './results.js';
 
@@ -37,6 +38,7 @@ export async function describeEnvironment(adminDsn: string, cpuBusyBefore: numbe
     postgresExporter: pgexp,
     // `upkeep --version` prints "upkeep 0.1.0".
     cpuBusyBefore,
+    upkeepNodeFlags: await shippedNodeFlags(),
     upkeep: `${(upkeepVersion.split('\n')[0] ?? 'unknown').replace(/^upkeep /, '')} (commit ${commit}${dirty})`,
   };
 }

@@ -16,7 +16,8 @@ function header(r: BenchResults): string {
     `Machine: ${e.cpus}, ${e.memory} RAM, ${e.kernel}. Node ${e.node}, PostgreSQL ${e.postgres}, postgres_exporter ${e.postgresExporter}, Upkeep ${e.upkeep}.`,
     `Instance: ${count(o.tables)} tables with rows and dead tuples, ${count(o.statements)} distinct workload statements in pg_stat_statements, primary + streaming standby, TLS on. ` +
       `Setup ${duration(r.setupSeconds)}; whole run ${duration(r.totalSeconds)}. CPUs busy in the 3 s before it started: ${e.cpuBusyBefore.toFixed(0)} %.`,
-    `Each exporter alone, against the primary only (one target, the DSN's database \`app\`): ${o.warmup} warm-up scrapes, then ${o.scrapes} sequential scrapes measured.`,
+    `Each exporter alone, against the primary only (one target, the DSN's database \`app\`): ${o.warmup} warm-up scrapes, then ${o.scrapes} sequential scrapes measured. ` +
+      `Upkeep runs as \`node ${[...e.upkeepNodeFlags, 'exporter/dist/cli.js'].join(' ')}\`, as \`npm start\` runs it.`,
   ].join('\n');
 }
 

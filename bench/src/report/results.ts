@@ -49,6 +49,8 @@ export interface Environment {
   postgres: string;
   postgresExporter: string;
   upkeep: string;
+  /** How Upkeep was started: Node's flags as `npm start` passes them. */
+  upkeepNodeFlags: string[];
   /** Percent of the CPUs busy in the 3 s before the bench started anything: another workload shows here. */
   cpuBusyBefore: number;
 }
