@@ -22,7 +22,7 @@ export function postgres(): JsonObject {
     title: 'Upkeep / PostgreSQL maintenance',
     description: 'Replication, cache, bloat and vacuum, statements and sessions of the PostgreSQL targets. Table rows link to the app page whose button fixes them.',
     targetsFrom: 'upkeep_postgres_info',
-    extraVariables: [{ name: 'database', label: 'Database', query: 'label_values(upkeep_pg_database_size_bytes{target=~"$target"}, datname)' }],
+    extraVariables: [{ name: 'database', label: 'Database', query: 'label_values(upkeep_pg_database_blocks_hit_total{target=~"$target"}, datname)' }],
     pages: ['replication', 'bloat', 'queries', 'jobs'],
     panels: [
       row('Replication'),
@@ -111,7 +111,7 @@ export function postgres(): JsonObject {
       withMinInterval(
         table({
           title: 'Tables reading the most from outside shared buffers',
-          description: 'The top tables by blocks read from disk or the OS cache per second, heap and indexes together (read every minute, so rates span at least 2 minutes).',
+          description: 'The top tables by blocks read from disk or the OS cache per second, heap and indexes together (read every minute, so rates span at least 5 minutes).',
           width: 24,
           queries: [{ expr: `topk(15, sum by (${TABLE}) (rate(upkeep_pg_table_blocks_read_total{${DB}, schema!=""}[$__rate_interval])))` }],
           values: ['Blocks read/s'],
@@ -119,7 +119,7 @@ export function postgres(): JsonObject {
           sortBy: { column: 'Blocks read/s', desc: true },
           links: [tableLink('analyze')],
         }),
-        '2m',
+        '5m',
       ),
       row('Bloat and vacuum'),
       table({

@@ -8,7 +8,7 @@
  * its last use: an idle exporter session must never make an SRE's
  * `DROP DATABASE` fail with "being accessed by other users" (the server waits
  * only 5 s for other sessions). The price is a new connection per database
- * per scrape. A limiter shared by all of them keeps the number of those
+ * per run of a collector that visits them. A limiter shared by all of them keeps the number of those
  * connections open at once within the target's `maxConnections`.
  */
 import pg from 'pg';

@@ -2,8 +2,9 @@
  * A monitored Redis server: one client that reconnects by itself and fails
  * commands at once while disconnected, so a down Redis costs a scrape nothing.
  *
- * ioredis is loaded only when a Redis target is configured: loading it adds
- * about 24 MB to the exporter's resident memory.
+ * ioredis is loaded only when a Redis target is configured: without one the
+ * exporter's resident memory is about 7 MB smaller (ioredis alone, loaded
+ * into a bare Node.js, takes 24 MB; most of that it shares with the rest).
  */
 import type { Redis } from 'ioredis';
 import type { RedisTargetConfig } from '../config/types.js';
