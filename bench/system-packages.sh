@@ -20,28 +20,7 @@ elif [ ! -x /usr/bin/prometheus-postgres-exporter ]; then
   missing+=(prometheus-postgres-exporter)
 fi
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "bench system packages: all present"
-  exit 0
-fi
-
-if ! have apt-get; then
-  echo "bench needs: ${missing[*]}; install them with your package manager" >&2
-  exit 1
-fi
-
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  if have sudo; then sudo=(sudo); else
-    echo "bench needs: ${missing[*]}; run as root or install sudo, or install them yourself (apt-get install ${missing[*]})" >&2
-    exit 1
-  fi
-fi
-
-echo "bench system packages: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+bash "$(dirname "$0")/../test/install-packages.sh" "bench system packages" "${missing[@]}"
 case " ${missing[*]} " in
   *" prometheus-postgres-exporter "*)
     echo "note: Debian may have started the package's own service (:9187); the bench runs its own copies and does not use it" ;;

@@ -18,25 +18,4 @@ have pgbackrest || missing+=(pgbackrest)
 # The Grafana app's browser test drives Debian's Chromium (playwright-core downloads nothing).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: all present"
-  exit 0
-fi
-
-if ! have apt-get; then
-  echo "system packages missing: ${missing[*]}; install them with your package manager" >&2
-  exit 1
-fi
-
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  if have sudo; then sudo=(sudo); else
-    echo "system packages missing: ${missing[*]}; run as root or install sudo" >&2
-    exit 1
-  fi
-fi
-
-echo "system packages: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+bash "$(dirname "$0")/install-packages.sh" "system packages" "${missing[@]}"
