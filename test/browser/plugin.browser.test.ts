@@ -200,6 +200,8 @@ describe('the Upkeep app in a browser', () => {
     const page = await signedIn('carol', 'Admin');
     // Something for the Queries page to list, with its Cancel button.
     const sleeper = new pg.Client({ connectionString: shop.dsn, application_name: 'checkout-worker' });
+    // If the test fails before it ends the session, dropping the database at the end does: not an uncaught error.
+    sleeper.on('error', () => undefined);
     await sleeper.connect();
     const sleeping = sleeper.query('SELECT pg_sleep(60)').catch(() => undefined);
     const pages: Array<[string, string, (p: Page) => Promise<unknown>]> = [

@@ -61,6 +61,8 @@ interface Pending {
   startedAt: number;
   /** Whether the call got one of the slots (it may still be waiting for one). */
   running: boolean;
+  /** A caller's wait ran out while the call ran: it counts as hung from then on. */
+  overdue: boolean;
 }
 
 /**
@@ -86,7 +88,9 @@ export class InFlightGuard {
   get hungCount(): number {
     const now = Date.now();
     let hung = 0;
-    for (const call of this.pending.values()) if (call.running && now - call.startedAt >= this.timeoutMs) hung += 1;
+    // `overdue` as well as the clock: a timer may fire a millisecond before Date.now() says the time is up,
+    // and a caller that was just told `timeout` must find the call counted.
+    for (const call of this.pending.values()) if (call.running && (call.overdue || now - call.startedAt >= this.timeoutMs)) hung += 1;
     return hung;
   }
 
@@ -101,12 +105,13 @@ export class InFlightGuard {
       if (error instanceof TimeoutError && !call.running) {
         throw new FilesystemCallError('too_many_hung', `not started: ${this.running} filesystem calls have not returned (hung mounts?)`);
       }
+      if (error instanceof TimeoutError && timeoutMs >= this.timeoutMs) call.overdue = true;
       throw error;
     });
   }
 
   private start(key: string, work: () => Promise<unknown>): Pending {
-    const call: Pending = { promise: Promise.resolve(), startedAt: Date.now(), running: false };
+    const call: Pending = { promise: Promise.resolve(), startedAt: Date.now(), running: false, overdue: false };
     call.promise = this.slot(this.timeoutMs).then(async () => {
       call.running = true;
       try {
