@@ -58,6 +58,9 @@ export interface DatabaseVisit {
  * meantime is simply skipped.
  */
 export async function forEachDatabase(target: PostgresTarget, run: DatabaseVisit, visit: (datname: string) => Promise<void>): Promise<void> {
+  // A scheduled run at start-up may come before any scrape's probe: knowing the
+  // DSN's database lets its visit use the main pool instead of another connection.
+  await target.knownInfo();
   const queue = await databasesToVisit(target);
   const failures: unknown[] = [];
   let visited = 0;

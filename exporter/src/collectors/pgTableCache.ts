@@ -123,8 +123,6 @@ export const pgTableCache = scheduledCollector({
   async collect({ target, emit, signal, log }) {
     const { topN, minSizeBytes } = target.config.tables;
     const visited = new Set<string>();
-    // Knowing the DSN's database lets its query use the main pool instead of opening another connection.
-    await target.knownInfo();
     await forEachDatabase(target, { collector: 'pg_table_cache', emit, signal, log }, async (datname) => {
       // Marked before the query: a database that fails this time keeps its state.
       visited.add(datname);
