@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import { SampleSet, type Labels, type MetricFamily } from '../metrics/family.js';
 import { targetUp } from '../metrics/exporterFamilies.js';
+import { budgetBucket } from '../metrics/scrape.js';
 import type { TargetSet } from '../targets/index.js';
 import type { Target } from '../targets/target.js';
 import { SharedInFlight } from '../sharedInFlight.js';
@@ -46,7 +47,7 @@ export class LiveCollection {
 
   /** Samples of one scrape; `budgetMs` is how long the scrape may take in all. */
   collect(budgetMs: number): Promise<SampleSet> {
-    return this.inFlight.run(Math.round(budgetMs / 100), () => this.run(budgetMs));
+    return this.inFlight.run(budgetBucket(budgetMs), () => this.run(budgetMs));
   }
 
   private async run(budgetMs: number): Promise<SampleSet> {

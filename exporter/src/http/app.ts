@@ -6,7 +6,7 @@ import express, { type Express } from 'express';
 import type { LiveCollection } from '../collectors/liveCollection.js';
 import { errorMessage, type Logger } from '../log.js';
 import { negotiateFormat, renderScrape, type RenderedScrape } from '../metrics/exposition.js';
-import { collectScrape, scrapeBudgetMs, type SeriesSource } from '../metrics/scrape.js';
+import { budgetBucket, collectScrape, scrapeBudgetMs, type SeriesSource } from '../metrics/scrape.js';
 import type { ScheduledCollectors } from '../scheduler/scheduledCollectors.js';
 import type { TargetSet } from '../targets/index.js';
 import { SharedInFlight } from '../sharedInFlight.js';
@@ -48,7 +48,7 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/metrics', async (req, res) => {
     const budget = scrapeBudgetMs(req.get('X-Prometheus-Scrape-Timeout-Seconds'));
     const format = negotiateFormat(req.get('Accept'));
-    const rendered = await scrapes.run(`${Math.round(budget / 100)}/${format}`, async () =>
+    const rendered = await scrapes.run(`${budgetBucket(budget)}/${format}`, async () =>
       renderScrape(await collectScrape(deps.live, deps.scheduled, budget, deps.seriesSources), format),
     );
     res.set('Content-Type', rendered.contentType).send(rendered.body);

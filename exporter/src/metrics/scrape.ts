@@ -21,6 +21,11 @@ export function scrapeBudgetMs(timeoutHeader: string | undefined): number {
   return Math.round((timeout - margin) * 1000);
 }
 
+/** Scrapes whose budgets round to the same 100 ms may share one collection and one answer. */
+export function budgetBucket(budgetMs: number): number {
+  return Math.round(budgetMs / 100);
+}
+
 /** Something besides the collectors with series of its own (the job runner, the action schedules). */
 export interface SeriesSource {
   emitInto(out: SampleSet): void;
